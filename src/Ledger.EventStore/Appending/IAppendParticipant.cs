@@ -1,0 +1,22 @@
+using Npgsql;
+
+namespace Ledger.EventStore;
+
+/// <summary>The events of one append, inside its transaction, before commit.</summary>
+public sealed record AppendContext(
+    NpgsqlTransaction Transaction,
+    Guid StreamId,
+    string StreamType,
+    IReadOnlyList<AppendedEnvelope> Events);
+
+/// <summary>An appended event with its object (not yet committed).</summary>
+public sealed record AppendedEnvelope(RecordedEvent Recorded, object Data);
+
+/// <summary>
+/// Work that must commit or roll back together with the events of an append (inline projections, outbox
+/// messages). Runs in the append's transaction after the events are written; throwing aborts the append.
+/// </summary>
+public interface IAppendParticipant
+{
+    Task OnAppendingAsync(AppendContext context, CancellationToken cancellationToken);
+}
