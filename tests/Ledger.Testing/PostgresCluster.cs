@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Ledger.App.Hosting;
 using Npgsql;
 
 namespace Ledger.Testing;
@@ -23,22 +24,20 @@ public sealed class PostgresCluster : IAsyncDisposable
     private static readonly SemaphoreSlim SharedGate = new(1, 1);
     private static PostgresCluster? shared;
 
-    private readonly string? dataDirectory;
-    private readonly string? pgCtl;
+    private readonly PostgresServer? server;
     private int stopped;
 
-    private PostgresCluster(string adminConnectionString, string? dataDirectory, string? pgCtl)
+    private PostgresCluster(string adminConnectionString, PostgresServer? server)
     {
         AdminConnectionString = adminConnectionString;
-        this.dataDirectory = dataDirectory;
-        this.pgCtl = pgCtl;
+        this.server = server;
     }
 
     /// <summary>Connection string to the <c>postgres</c> database with superuser rights.</summary>
     public string AdminConnectionString { get; }
 
     /// <summary>True when this object started the cluster (and will stop it).</summary>
-    public bool Owned => dataDirectory is not null;
+    public bool Owned => server is not null;
 
     /// <summary>The one cluster shared by every test of this process; started on first use.</summary>
     public static async Task<PostgresCluster> SharedAsync()
@@ -64,44 +63,19 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// <summary>Starts a new cluster, or wraps <c>LEDGER_TEST_CONNECTION</c> when it is set.</summary>
     public static async Task<PostgresCluster> StartAsync(PostgresClusterOptions options, string? connectionString = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         connectionString ??= Environment.GetEnvironmentVariable(ConnectionVariable);
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            return new PostgresCluster(connectionString, null, null);
+            return new PostgresCluster(connectionString, null);
         }
 
-        var bin = PostgresBinaries.Find();
         var directory = Path.Combine(Path.GetTempPath(), "ledger-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(directory);
-        var asPostgres = PostgresBinaries.RunningAsRoot;
-        if (asPostgres)
-        {
-            await RunAsync("chown", ["postgres:postgres", directory], false);
-        }
-
-        var data = Path.Combine(directory, "data");
         var port = FreePort();
-        await RunAsync(bin.InitDb, ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], asPostgres);
-
-        var settings = new List<string>
-        {
-            "-c listen_addresses=127.0.0.1",
-            $"-p {port.ToString(CultureInfo.InvariantCulture)}",
-            $"-k {directory}",
-            $"-c max_connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}",
-            "-c shared_buffers=256MB",
-        };
-        settings.AddRange(options.Durable
-            ? ["-c fsync=on", "-c synchronous_commit=on", "-c full_page_writes=on"]
-            : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]);
-
-        var cluster = new PostgresCluster(
-            $"Host=127.0.0.1;Port={port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=100;Include Error Detail=true",
-            directory,
-            bin.PgCtl);
-        StartWatchdog(bin.PgCtl, directory, data, asPostgres);
-        await RunAsync(bin.PgCtl, ["-D", data, "-w", "-l", Path.Combine(directory, "server.log"), "-o", string.Join(' ', settings), "start"], asPostgres);
-        return cluster;
+        StartWatchdog(directory, port);
+        var server = await PostgresServer.StartAsync(directory, options.Durable, port, [$"-c max_connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}"]);
+        var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString("postgres")) { MaxPoolSize = 100, IncludeErrorDetail = true };
+        return new PostgresCluster(builder.ConnectionString, server);
     }
 
     /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
@@ -138,22 +112,16 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// <summary>Stops the cluster at once and removes its files (no-op for an external server).</summary>
     public void Stop()
     {
-        if (dataDirectory is null || pgCtl is null || Interlocked.Exchange(ref stopped, 1) == 1)
+        if (server is null || Interlocked.Exchange(ref stopped, 1) == 1)
         {
             return;
         }
 
         NpgsqlConnection.ClearAllPools();
-        var data = Path.Combine(dataDirectory, "data");
-        var (file, args) = PostgresBinaries.Command(pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"], PostgresBinaries.RunningAsRoot);
-        using (var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true }))
-        {
-            process?.WaitForExit(30_000);
-        }
-
+        server.Stop(immediate: true);
         try
         {
-            Directory.Delete(dataDirectory, recursive: true);
+            Directory.Delete(server.Directory, recursive: true);
         }
         catch (IOException)
         {
@@ -165,40 +133,19 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    private static void StartWatchdog(string pgCtl, string directory, string data, bool asPostgres)
+    /// <summary>
+    /// A detached shell that waits for this process to end, however it ends, then stops the cluster and
+    /// removes its directory. Started before the server, so no window exists in which a kill leaves it running.
+    /// </summary>
+    private static void StartWatchdog(string directory, int port)
     {
-        var stop = asPostgres
-            ? $"runuser -u postgres -- '{pgCtl}' -D '{data}' -m immediate stop"
-            : $"'{pgCtl}' -D '{data}' -m immediate stop";
+        var (_, pgCtl) = PostgresServer.FindBinaries();
+        var data = Path.Combine(directory, "data");
+        var stop = (PostgresServer.RunningAsRoot ? "runuser -u postgres -- " : string.Empty) + $"'{pgCtl}' -D '{data}' -m immediate stop";
         var pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        var script = $"while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; {stop} >/dev/null 2>&1; rm -rf '{directory}'";
-        var start = new ProcessStartInfo("setsid", ["sh", "-c", script])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = false,
-            RedirectStandardError = false,
-            UseShellExecute = false,
-        };
+        var script = $"while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; [ -d '{data}' ] && {stop} >/dev/null 2>&1; rm -rf '{directory}' # port {port.ToString(CultureInfo.InvariantCulture)}";
+        var start = new ProcessStartInfo("setsid", ["sh", "-c", script]) { UseShellExecute = false, RedirectStandardInput = true };
         using var watchdog = Process.Start(start) ?? throw new InvalidOperationException("could not start the cluster watchdog (setsid sh)");
-    }
-
-    private static async Task RunAsync(string file, IReadOnlyList<string> arguments, bool asPostgres)
-    {
-        var (command, args) = PostgresBinaries.Command(file, arguments, asPostgres);
-        var start = new ProcessStartInfo(command, args)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(file)} failed with exit code {process.ExitCode}: {await error}{await output}");
-        }
     }
 
     private static int FreePort()

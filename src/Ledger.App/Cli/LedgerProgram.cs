@@ -1,0 +1,65 @@
+using Ledger.App.Hosting;
+using Microsoft.Extensions.Configuration;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.App.Cli;
+
+/// <summary>The <c>ledger</c> command line: one verb per operation.</summary>
+public static class LedgerProgram
+{
+    public const string Usage = """
+        usage: ledger <command> [options]
+
+        commands:
+          serve    run the HTTP API (migrates first); without a connection string a local PostgreSQL is started
+                   options: --urls URL (default http://127.0.0.1:5080), --connection CS
+          migrate  create or upgrade the database schema     options: --connection CS
+          verify   recompute every hash and report tampering  options: --connection CS
+          help     print this text
+
+        The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
+        when none is given, a local PostgreSQL is kept under .ledger/ (or LEDGER_HOME).
+        """;
+
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help" };
+
+    public static async Task<int> RunAsync(string[] args, IClock clock, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            var command = CommandLine.Parse(args, Flags);
+            var configuration = new ConfigurationBuilder().AddEnvironmentVariables("LEDGER__").Build();
+            var settings = LedgerSettings.From(configuration, command.Get("connection"));
+            switch (command.Verb)
+            {
+                case "help" or "--help" or "-h":
+                    await output.WriteLineAsync(Usage);
+                    return 0;
+                case "serve":
+                    command.AllowOnly("urls", "connection");
+                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output);
+                case "migrate":
+                    command.AllowOnly("connection");
+                    return await MaintenanceCommands.MigrateAsync(settings, clock, output);
+                case "verify":
+                    command.AllowOnly("connection");
+                    return await MaintenanceCommands.VerifyAsync(settings, output);
+                default:
+                    throw new UsageException($"unknown command '{command.Verb}' (try: ledger help)");
+            }
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync("ledger: " + ex.Message);
+            return 2;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException)
+        {
+            await error.WriteLineAsync("ledger: " + ex.Message.ReplaceLineEndings(" "));
+            return 1;
+        }
+    }
+}
