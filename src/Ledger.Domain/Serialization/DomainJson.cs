@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -20,6 +21,10 @@ public static class DomainJson
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DictionaryKeyPolicy = JsonNamingPolicy.CamelCase,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+
+            // Payloads are stored, hashed and read back as JSON, never embedded in HTML: keep Cyrillic and '+' as
+            // they are instead of \uXXXX escapes. Whoever renders a value into HTML encodes it there.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             Converters =
             {
                 new InstantJsonConverter(),
