@@ -1,5 +1,6 @@
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
+using ActorId = Ledger.Domain.Identifiers.ActorId;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -50,7 +51,7 @@ public static class SampleEvents
             Patient, new Actor(ActorKind.Doctor, Doctor), Document, "Консультация", null, AccessChannel.Web,
             "consent.not_active", Now),
         new ExportPerformed(
-            Patient, new Actor(ActorKind.Patient, new Identifiers.ActorId(Patient.Value)), ExportFormat.Fhir,
+            Patient, new Actor(ActorKind.Patient, new ActorId(Patient.Value)), ExportFormat.Fhir,
             [Document, OtherDocument], "Личный архив", null, AccessChannel.Web, Now),
     }.ToDictionary(e => e.GetType());
 }
