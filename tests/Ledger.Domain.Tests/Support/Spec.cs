@@ -50,10 +50,12 @@ public sealed class Spec<TCommand, TState>(
 
             public void ThenRejected(string code)
             {
-                Assert.True(
-                    rejection is not null,
-                    $"Expected rejection {code} but got events: {string.Join(", ", events!.Select(Describe))}");
-                Assert.Equal(code, rejection!.Code);
+                if (rejection is null)
+                {
+                    Assert.Fail($"Expected rejection {code} but got events: {string.Join(", ", events!.Select(Describe))}");
+                }
+
+                Assert.Equal(code, rejection.Code);
             }
 
             private static string Describe(object e) =>
