@@ -1,0 +1,49 @@
+using Ledger.Domain.Identifiers;
+
+namespace Ledger.Domain.Results;
+
+/// <summary>A command on one result stream.</summary>
+public abstract record ResultCommand;
+
+/// <summary>Record a delivered laboratory report. A redelivery with the same delivery id changes nothing.</summary>
+public sealed record RecordLabResult(
+    DocumentId DocumentId,
+    PatientRef Patient,
+    OrganizationId Sender,
+    string DeliveryId,
+    LabReport Report) : ResultCommand;
+
+public sealed record RecordInstrumentalStudy(
+    DocumentId DocumentId,
+    PatientRef Patient,
+    OrganizationId Sender,
+    string DeliveryId,
+    InstrumentalStudy Study) : ResultCommand;
+
+public sealed record RecordVisitProtocol(
+    DocumentId DocumentId,
+    PatientRef Patient,
+    OrganizationId Sender,
+    string DeliveryId,
+    VisitProtocol Protocol) : ResultCommand;
+
+public sealed record RecordVaccination(
+    DocumentId DocumentId,
+    PatientRef Patient,
+    OrganizationId Sender,
+    string DeliveryId,
+    Vaccination Vaccination) : ResultCommand;
+
+/// <summary>Replace the content of a document with a whole new version of the same document type.</summary>
+public sealed record CorrectResult(
+    DocumentId DocumentId,
+    OrganizationId Sender,
+    string DeliveryId,
+    ResultContent Content,
+    string Reason) : ResultCommand;
+
+/// <summary>Move the document's status forward.</summary>
+public sealed record ChangeResultStatus(DocumentId DocumentId, ResultStatus To) : ResultCommand;
+
+/// <summary>Attach a result that arrived for an identifier digest to the patient it belongs to.</summary>
+public sealed record ResolveResultPatient(DocumentId DocumentId, PatientId PatientId) : ResultCommand;

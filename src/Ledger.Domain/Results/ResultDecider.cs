@@ -1,0 +1,115 @@
+using NodaTime;
+
+namespace Ledger.Domain.Results;
+
+/// <summary>Decides the commands on one result stream. Throws <see cref="DomainRejection"/> to refuse.</summary>
+public static class ResultDecider
+{
+    public static IReadOnlyList<object> Decide(ResultCommand command, ResultState state, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        return command switch
+        {
+            RecordLabResult c => Record(state, c.DeliveryId, c.Report, now, () =>
+                new LabResultArrived(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Report)),
+            RecordInstrumentalStudy c => Record(state, c.DeliveryId, c.Study, now, () =>
+                new InstrumentalStudyArrived(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Study)),
+            RecordVisitProtocol c => Record(state, c.DeliveryId, c.Protocol, now, () =>
+                new VisitProtocolRecorded(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Protocol)),
+            RecordVaccination c => Record(state, c.DeliveryId, c.Vaccination, now, () =>
+                new VaccinationRecorded(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Vaccination)),
+            CorrectResult c => Correct(c, state, now),
+            ChangeResultStatus c => ChangeStatus(c, state),
+            ResolveResultPatient c => Resolve(c, state),
+            _ => throw new InvalidOperationException($"Unknown result command {command.GetType().Name}."),
+        };
+    }
+
+    private static IReadOnlyList<object> Record(
+        ResultState state, string deliveryId, ResultContent content, Instant now, Func<object> arrived)
+    {
+        RequireDeliveryId(deliveryId);
+        if (state.Exists)
+        {
+            return state.DeliveryIds.Contains(deliveryId)
+                ? Decisions.Nothing
+                : throw new DomainRejection("result.already_recorded", "The document was already recorded from another delivery.");
+        }
+
+        ResultContentRules.Check(content, now);
+        return Decisions.Emit(arrived());
+    }
+
+    private static IReadOnlyList<object> Correct(CorrectResult c, ResultState state, Instant now)
+    {
+        var current = RequireExists(state);
+        RequireDeliveryId(c.DeliveryId);
+        if (state.DeliveryIds.Contains(c.DeliveryId))
+        {
+            return Decisions.Nothing;
+        }
+
+        if (c.Sender != state.Sender)
+        {
+            throw new DomainRejection("result.sender_mismatch", "Only the organisation that sent a document can correct it.");
+        }
+
+        if (c.Content.GetDocumentType() != current.GetDocumentType())
+        {
+            throw new DomainRejection(
+                "result.correction_type_mismatch",
+                $"A {current.GetDocumentType()} cannot be corrected with a {c.Content.GetDocumentType()}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(c.Reason))
+        {
+            throw new DomainRejection("result.correction_reason_required", "A correction needs a reason.");
+        }
+
+        ResultContentRules.Check(c.Content, now);
+        return Decisions.Emit(new ResultCorrected(c.DocumentId, state.Patient!, state.Sender, c.DeliveryId, c.Content, c.Reason));
+    }
+
+    private static IReadOnlyList<object> ChangeStatus(ChangeResultStatus c, ResultState state)
+    {
+        RequireExists(state);
+        if (c.To == state.Status)
+        {
+            return Decisions.Nothing;
+        }
+
+        if (c.To < state.Status)
+        {
+            throw new DomainRejection("result.status_backward", $"The status cannot go back from {state.Status} to {c.To}.");
+        }
+
+        return Decisions.Emit(new ResultStatusChanged(c.DocumentId, state.Patient!, state.Sender, state.Status, c.To));
+    }
+
+    private static IReadOnlyList<object> Resolve(ResolveResultPatient c, ResultState state)
+    {
+        RequireExists(state);
+        var patient = state.Patient!;
+        if (patient.PatientId is { } known)
+        {
+            return known == c.PatientId
+                ? Decisions.Nothing
+                : throw new DomainRejection("result.patient_already_resolved", "The document already belongs to another patient.");
+        }
+
+        return Decisions.Emit(
+            new ResultPatientResolved(c.DocumentId, PatientRef.Resolved(c.PatientId), state.Sender, patient.IdentifierDigest!));
+    }
+
+    private static ResultContent RequireExists(ResultState state) =>
+        state.Current ?? throw new DomainRejection("result.not_found", "The document has not been recorded.");
+
+    private static void RequireDeliveryId(string deliveryId)
+    {
+        if (string.IsNullOrWhiteSpace(deliveryId))
+        {
+            throw new DomainRejection("result.delivery_id_required", "The delivery (message) id is missing.");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using Ledger.Domain.Access;
+using Ledger.Domain.Consents;
+using ActorId = Ledger.Domain.Identifiers.ActorId;
+using Ledger.Domain.Organizations;
+using Ledger.Domain.Patients;
+using Ledger.Domain.Results;
+using NodaTime;
+using static Ledger.Domain.Tests.Support.Samples;
+
+namespace Ledger.Domain.Tests.Support;
+
+/// <summary>One deterministic sample per event type, for the approved-file snapshots.</summary>
+public static class SampleEvents
+{
+    public static IReadOnlyDictionary<Type, object> ByType { get; } = new object[]
+    {
+        new PatientRegistered(Patient, PatientName, BirthDate, Sex.Female, Snils, Enp, Email, Phone),
+        new PatientContactsChanged(Patient, Email, null),
+        new PatientOrganizationLinked(Patient, Lab),
+        new PatientOrganizationUnlinked(Patient, Lab),
+        new DeliveryPreferencesSet(
+            Patient, [DocumentType.LabReport, DocumentType.InstrumentalStudy], [DeliveryChannel.Email, DeliveryChannel.Push],
+            DeliveryFrequency.Daily),
+        new AnalyteThresholdSet(Patient, Glucose, MmolPerLitre, 3.9m, 7.0m),
+        new AnalyteThresholdRemoved(Patient, Glucose),
+
+        new OrganizationRegistered(Lab, Inn, Ogrn, OrganizationType.Laboratory, "ООО \"Лаборатория\"", Oid),
+        new OrganizationConfirmed(Lab, Oid, "ООО \"Лаборатория\""),
+        new OrganizationRejected(Lab, "inn_mismatch", "The registry has ИНН 500100732259, registered 7707083893."),
+        new OrganizationSuspended(Lab, "Лицензия приостановлена"),
+        new OrganizationDeliveryEnabled(Lab),
+
+        new LabResultArrived(Document, ResolvedPatient, Lab, "MSG-000123", LabReport()),
+        new InstrumentalStudyArrived(Document, ResolvedPatient, Clinic, "MSG-000124", Study()),
+        new VisitProtocolRecorded(Document, ResolvedPatient, Clinic, "MSG-000125", Visit()),
+        new VaccinationRecorded(Document, PatientRef.Unresolved(Digest), Clinic, "MSG-000126", Vaccination()),
+        new ResultCorrected(Document, ResolvedPatient, Lab, "MSG-000127", LabReport(glucose: 5.6m), "Опечатка в значении глюкозы"),
+        new ResultStatusChanged(Document, ResolvedPatient, Lab, ResultStatus.Pending, ResultStatus.Ready),
+        new ResultPatientResolved(Document, ResolvedPatient, Lab, Digest),
+
+        new ConsentGranted(
+            Samples.Consent, Patient, DoctorName, DoctorSnils, Clinic, ConsentScope.OfTypes(DocumentType.LabReport),
+            "Консультация эндокринолога", Now, Now + Duration.FromDays(30)),
+        new ConsentRevoked(Samples.Consent, Patient, Now + Duration.FromDays(2), "Консультация состоялась"),
+        new ConsentExpired(Samples.Consent, Patient, Now + Duration.FromDays(30)),
+
+        new RecordAccessed(
+            Patient, new Actor(ActorKind.Doctor, Doctor), Document, "Консультация", Samples.Consent, AccessChannel.ShareLink,
+            AccessOutcome.Succeeded, Now),
+        new AccessDenied(
+            Patient, new Actor(ActorKind.Doctor, Doctor), Document, "Консультация", null, AccessChannel.Web,
+            "consent.not_active", Now),
+        new ExportPerformed(
+            Patient, new Actor(ActorKind.Patient, new ActorId(Patient.Value)), ExportFormat.Fhir,
+            [Document, OtherDocument], "Личный архив", null, AccessChannel.Web, Now),
+    }.ToDictionary(e => e.GetType());
+}
