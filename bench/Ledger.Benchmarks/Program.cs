@@ -1,1 +1,15 @@
-return 0;
+using Ledger.Benchmarks;
+
+// Benchmarks run against a durable PostgreSQL (fsync and synchronous_commit on): one they start themselves
+// from the installed binaries, or the one named by --connection.
+return args.FirstOrDefault() switch
+{
+    "append" => await AppendBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Ledger.Benchmarks -- append [--seconds N] [--connection CS]");
+    return 2;
+}

@@ -4,9 +4,10 @@ namespace Ledger.EventStore;
 
 /// <summary>
 /// Tells readers that events were committed: at once to this process (<see cref="Committed"/>), and to other
-/// processes by a PostgreSQL NOTIFY sent after the commit. Notifications are coalesced (one NOTIFY covers
-/// every commit since the last one) and sent outside the append's transaction, so appenders never queue on
-/// the database's notification lock; a lost notification only delays readers until their next poll.
+/// processes by a PostgreSQL NOTIFY sent after the commit. A NOTIFY is a transaction of its own with a commit
+/// record to flush, so notifications are coalesced: at most one per <see cref="MinimumInterval"/>, covering
+/// every commit since the last one, sent outside the append's transaction so appenders never queue on the
+/// database's notification lock. A lost notification only delays other processes until their next poll.
 /// </summary>
 internal sealed class CommitNotifier(NpgsqlDataSource dataSource, string channel) : IAsyncDisposable
 {
@@ -14,6 +15,9 @@ internal sealed class CommitNotifier(NpgsqlDataSource dataSource, string channel
     private readonly CancellationTokenSource stopping = new();
     private Task? loop;
     private int pending;
+
+    /// <summary>The shortest time between two NOTIFYs.</summary>
+    public static TimeSpan MinimumInterval { get; } = TimeSpan.FromMilliseconds(20);
 
     public event Action? Committed;
 
@@ -66,6 +70,7 @@ internal sealed class CommitNotifier(NpgsqlDataSource dataSource, string channel
                 await using var command = dataSource.CreateCommand("SELECT pg_notify(@channel, '')");
                 command.Parameters.AddWithValue("channel", channel);
                 await command.ExecuteNonQueryAsync(stopping.Token);
+                await Task.Delay(MinimumInterval, stopping.Token);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

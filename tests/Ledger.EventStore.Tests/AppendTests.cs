@@ -230,4 +230,38 @@ public sealed class AppendTests(PostgresDatabase database) : IClassFixture<Postg
 
         Assert.Equal(metadata, (await scope.Store.ReadStreamAsync(id))[0].Metadata);
     }
+
+    [Fact]
+    public async Task Two_nodes_appending_to_one_stream_each_notice_the_other_s_writes()
+    {
+        await using var nodeA = await StoreScope.CreateAsync(database);
+        await using var nodeB = new EventStore(nodeA.DataSource, TestRegistry.Create(), nodeA.Clock, nodeA.Store.Options);
+        var id = Guid.NewGuid();
+
+        await nodeA.Store.AppendAsync(id, ExpectedVersion.NoStream, new Opened("a"));
+        await nodeB.AppendAsync(id, ExpectedVersion.Exactly(1), new Deposited(1));
+        await nodeA.Store.AppendAsync(id, ExpectedVersion.Any, new Deposited(2));
+        var stale = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => nodeB.AppendAsync(id, ExpectedVersion.Exactly(2), new Deposited(3)));
+        await nodeB.AppendAsync(id, ExpectedVersion.Exactly(3), new Deposited(4));
+        await nodeA.Store.AppendAsync(id, ExpectedVersion.Exactly(4), new Withdrawn(5));
+
+        Assert.Equal(3, stale.Actual);
+        var (state, version) = await nodeA.Store.AggregateAsync(id, new Account(), Account.Evolve);
+        Assert.Equal((new Account("a", 2, 5), 5L), (state, version));
+        var report = await new Verification.StoreVerifier(nodeA.DataSource, nodeA.Schema).VerifyAsync();
+        Assert.True(report.IsClean, string.Join("\n", report.Issues));
+    }
+
+    [Fact]
+    public async Task A_stream_archived_by_another_node_refuses_an_append_from_a_node_that_knew_its_head()
+    {
+        await using var nodeA = await StoreScope.CreateAsync(database);
+        await using var nodeB = new EventStore(nodeA.DataSource, TestRegistry.Create(), nodeA.Clock, nodeA.Store.Options);
+        var id = Guid.NewGuid();
+        await nodeA.Store.AppendAsync(id, ExpectedVersion.NoStream, new Opened("a"));
+
+        await nodeB.ArchiveStreamAsync(id);
+
+        await Assert.ThrowsAsync<StreamArchivedException>(() => nodeA.Store.AppendAsync(id, ExpectedVersion.Exactly(1), new Deposited(1)));
+    }
 }

@@ -44,6 +44,8 @@ public sealed class GlobalLogTests(PostgresDatabase database) : IClassFixture<Po
         }
 
         Assert.Equal(0, outOfOrder);
+        var verified = await new Verification.StoreVerifier(scope.DataSource, scope.Schema).VerifyAsync();
+        Assert.True(verified.IsClean, string.Join("\n", verified.Issues.Take(5)));
     }
 
     [Fact]

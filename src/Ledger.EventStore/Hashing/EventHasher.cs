@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -43,27 +44,56 @@ public static class EventHasher
             throw new ArgumentException($"a previous hash has {HashLength} bytes, not {previousHash.Length}", nameof(previousHash));
         }
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(previousHash);
-        Append(hash, Tag);
-        Append(hash, Ascii(fields.StreamId.ToString("D")));
-        Append(hash, Ascii(fields.StreamVersion.ToString(CultureInfo.InvariantCulture)));
-        Append(hash, Ascii(fields.EventId.ToString("D")));
-        Append(hash, Encoding.UTF8.GetBytes(fields.EventType));
-        Append(hash, Ascii(fields.RecordedAtMicroseconds.ToString(CultureInfo.InvariantCulture)));
-        Append(hash, fields.KeyId is { } key ? Ascii(key.ToString("D")) : []);
-        Append(hash, Encoding.UTF8.GetBytes(fields.MetadataJsonb));
-        Append(hash, fields.Payload.Span);
-        return hash.GetHashAndReset();
+        var size = HashLength + (9 * 4) + Tag.Length + 36 + 20 + 36 + Encoding.UTF8.GetMaxByteCount(fields.EventType.Length) + 20 + 36
+            + Encoding.UTF8.GetMaxByteCount(fields.MetadataJsonb.Length) + fields.Payload.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var buffer = rented.AsSpan();
+            previousHash.CopyTo(buffer);
+            var at = HashLength;
+            at += Field(buffer[at..], Tag);
+            at += Field(buffer[at..], fields.StreamId);
+            at += Field(buffer[at..], fields.StreamVersion);
+            at += Field(buffer[at..], fields.EventId);
+            at += Field(buffer[at..], fields.EventType);
+            at += Field(buffer[at..], fields.RecordedAtMicroseconds);
+            at += fields.KeyId is { } key ? Field(buffer[at..], key) : Field(buffer[at..], ReadOnlySpan<byte>.Empty);
+            at += Field(buffer[at..], fields.MetadataJsonb);
+            at += Field(buffer[at..], fields.Payload.Span);
+            return SHA256.HashData(buffer[..at]);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
-    private static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
-
-    private static void Append(IncrementalHash hash, ReadOnlySpan<byte> field)
+    private static int Field(Span<byte> buffer, ReadOnlySpan<byte> value)
     {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, field.Length);
-        hash.AppendData(length);
-        hash.AppendData(field);
+        BinaryPrimitives.WriteInt32BigEndian(buffer, value.Length);
+        value.CopyTo(buffer[4..]);
+        return 4 + value.Length;
+    }
+
+    private static int Field(Span<byte> buffer, string value)
+    {
+        var length = Encoding.UTF8.GetBytes(value, buffer[4..]);
+        BinaryPrimitives.WriteInt32BigEndian(buffer, length);
+        return 4 + length;
+    }
+
+    private static int Field(Span<byte> buffer, Guid value)
+    {
+        value.TryFormat(buffer[4..], out var length, "D");
+        BinaryPrimitives.WriteInt32BigEndian(buffer, length);
+        return 4 + length;
+    }
+
+    private static int Field(Span<byte> buffer, long value)
+    {
+        value.TryFormat(buffer[4..], out var length, default, CultureInfo.InvariantCulture);
+        BinaryPrimitives.WriteInt32BigEndian(buffer, length);
+        return 4 + length;
     }
 }

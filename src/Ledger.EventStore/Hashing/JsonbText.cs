@@ -16,8 +16,8 @@ public static class JsonbText
 {
     private const int MaxDepth = 256;
 
-    /// <summary>Renders UTF-8 JSON in PostgreSQL's jsonb text form.</summary>
-    public static string Render(ReadOnlySpan<byte> utf8Json)
+    /// <summary>Renders UTF-8 JSON in PostgreSQL's jsonb text form, as UTF-8.</summary>
+    public static byte[] RenderUtf8(ReadOnlySpan<byte> utf8Json)
     {
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = MaxDepth });
         if (!reader.Read())
@@ -25,132 +25,237 @@ public static class JsonbText
             throw new JsonException("empty JSON");
         }
 
-        var builder = new StringBuilder(utf8Json.Length + 16);
-        WriteValue(ref reader, builder);
+        var output = new ArrayBufferWriter<byte>(utf8Json.Length + 64);
+        WriteValue(ref reader, output);
         if (reader.Read())
         {
             throw new JsonException("trailing content after the JSON value");
         }
 
-        return builder.ToString();
+        return output.WrittenSpan.ToArray();
     }
+
+    /// <summary>Renders UTF-8 JSON in PostgreSQL's jsonb text form.</summary>
+    public static string Render(ReadOnlySpan<byte> utf8Json) => Encoding.UTF8.GetString(RenderUtf8(utf8Json));
 
     /// <summary>Renders a JSON string in PostgreSQL's jsonb text form.</summary>
     public static string Render(string json) => Render(Encoding.UTF8.GetBytes(json));
 
-    private static void WriteValue(ref Utf8JsonReader reader, StringBuilder builder)
+    private static void WriteValue(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                WriteObject(ref reader, builder);
+                WriteObject(ref reader, output);
                 break;
             case JsonTokenType.StartArray:
-                builder.Append('[');
+                output.Write("["u8);
                 var first = true;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     if (!first)
                     {
-                        builder.Append(", ");
+                        output.Write(", "u8);
                     }
 
                     first = false;
-                    WriteValue(ref reader, builder);
+                    WriteValue(ref reader, output);
                 }
 
-                builder.Append(']');
+                output.Write("]"u8);
                 break;
             case JsonTokenType.String:
-                WriteString(reader.GetString()!, builder);
+            case JsonTokenType.PropertyName:
+                WriteString(ref reader, output);
                 break;
             case JsonTokenType.Number:
-                builder.Append(Number(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan));
+                WriteNumber(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan, output);
                 break;
             case JsonTokenType.True:
-                builder.Append("true");
+                output.Write("true"u8);
                 break;
             case JsonTokenType.False:
-                builder.Append("false");
+                output.Write("false"u8);
                 break;
             case JsonTokenType.Null:
-                builder.Append("null");
+                output.Write("null"u8);
                 break;
             default:
                 throw new JsonException($"unexpected JSON token {reader.TokenType}");
         }
     }
 
-    private static void WriteObject(ref Utf8JsonReader reader, StringBuilder builder)
+    /// <summary>
+    /// Writes members as they come, remembering where each key and value landed; then, when the keys are not
+    /// already in jsonb order or repeat, rewrites the object's bytes in that order keeping the last duplicate.
+    /// </summary>
+    private static void WriteObject(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output)
     {
-        var members = new Dictionary<string, string>(StringComparer.Ordinal);
+        var start = output.WrittenCount;
+        output.Write("{"u8);
+        List<Member>? members = null;
+        var inOrder = true;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var key = reader.GetString()!;
+            members ??= [];
+            if (members.Count > 0)
+            {
+                output.Write(", "u8);
+            }
+
+            var keyStart = output.WrittenCount;
+            WriteString(ref reader, output);
+            var keyEnd = output.WrittenCount;
+            output.Write(": "u8);
             reader.Read();
-            var value = new StringBuilder();
-            WriteValue(ref reader, value);
-            members[key] = value.ToString();
-        }
-
-        builder.Append('{');
-        var first = true;
-        foreach (var (key, value) in members.Select(m => (Key: m.Key, Bytes: Encoding.UTF8.GetBytes(m.Key), m.Value)).OrderBy(m => m.Bytes, KeyOrder.Instance).Select(m => (m.Key, m.Value)))
-        {
-            if (!first)
+            WriteValue(ref reader, output);
+            var member = new Member(keyStart, keyEnd, output.WrittenCount);
+            if (members.Count > 0 && KeyOrder(output.WrittenSpan, members[^1], member) >= 0)
             {
-                builder.Append(", ");
+                inOrder = false;
             }
 
-            first = false;
-            WriteString(key, builder);
-            builder.Append(": ").Append(value);
+            members.Add(member);
         }
 
-        builder.Append('}');
-    }
-
-    private static void WriteString(string value, StringBuilder builder)
-    {
-        builder.Append('"');
-        foreach (var c in value)
+        output.Write("}"u8);
+        if (inOrder || members is null)
         {
-            switch (c)
+            return;
+        }
+
+        var written = output.WrittenSpan;
+        var ordered = members.ToArray();
+        var index = Enumerable.Range(0, ordered.Length).ToArray();
+        var snapshot = written.ToArray();
+        Array.Sort(index, (a, b) =>
+        {
+            var byKey = KeyOrder(snapshot, ordered[a], ordered[b]);
+            return byKey != 0 ? byKey : a.CompareTo(b);
+        });
+
+        var rebuilt = new ArrayBufferWriter<byte>(written.Length - start);
+        rebuilt.Write("{"u8);
+        var count = 0;
+        for (var i = 0; i < index.Length; i++)
+        {
+            // Of keys that repeat, jsonb keeps the last one written.
+            if (i + 1 < index.Length && KeyOrder(snapshot, ordered[index[i]], ordered[index[i + 1]]) == 0)
             {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\b': builder.Append("\\b"); break;
-                case '\f': builder.Append("\\f"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\r': builder.Append("\\r"); break;
-                case '\t': builder.Append("\\t"); break;
-                case '\0': throw new JsonException("PostgreSQL jsonb cannot store the character U+0000");
-                case < ' ': builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-                default: builder.Append(c); break;
+                continue;
             }
+
+            if (count++ > 0)
+            {
+                rebuilt.Write(", "u8);
+            }
+
+            var m = ordered[index[i]];
+            rebuilt.Write(snapshot.AsSpan(m.KeyStart, m.End - m.KeyStart));
         }
 
-        builder.Append('"');
+        rebuilt.Write("}"u8);
+        output.ResetWrittenCount();
+        output.Write(snapshot.AsSpan(0, start));
+        output.Write(rebuilt.WrittenSpan);
     }
 
-    /// <summary>A JSON number as PostgreSQL's numeric type prints it (no exponent, no negative zero).</summary>
-    private static string Number(ReadOnlySpan<byte> token)
+    /// <summary>jsonb's key order: shorter keys first, then by bytes (compared on the unescaped key).</summary>
+    private static int KeyOrder(ReadOnlySpan<byte> buffer, Member a, Member b)
     {
-        var text = Encoding.ASCII.GetString(token);
-        var exponentAt = text.AsSpan().IndexOfAny('e', 'E');
-        string mantissa;
-        int exponent;
-        if (exponentAt < 0)
+        // Keys are written quoted and escaped the same way, so comparing the written bytes without the quotes
+        // orders them as PostgreSQL does unless an escape changes the length; keys with escapes are compared
+        // after unescaping.
+        var x = buffer.Slice(a.KeyStart + 1, a.KeyEnd - a.KeyStart - 2);
+        var y = buffer.Slice(b.KeyStart + 1, b.KeyEnd - b.KeyStart - 2);
+        if (x.Contains((byte)'\\') || y.Contains((byte)'\\'))
         {
-            mantissa = text;
-            exponent = 0;
+            var ux = Unescape(x);
+            var uy = Unescape(y);
+            return ux.Length != uy.Length ? ux.Length.CompareTo(uy.Length) : ux.AsSpan().SequenceCompareTo(uy);
+        }
+
+        return x.Length != y.Length ? x.Length.CompareTo(y.Length) : x.SequenceCompareTo(y);
+    }
+
+    private static byte[] Unescape(ReadOnlySpan<byte> written)
+    {
+        var quoted = new byte[written.Length + 2];
+        quoted[0] = (byte)'"';
+        written.CopyTo(quoted.AsSpan(1));
+        quoted[^1] = (byte)'"';
+        var reader = new Utf8JsonReader(quoted);
+        reader.Read();
+        return Encoding.UTF8.GetBytes(reader.GetString()!);
+    }
+
+    private static void WriteString(ref Utf8JsonReader reader, ArrayBufferWriter<byte> output)
+    {
+        output.Write("\""u8);
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            // Unescaped JSON string bytes hold no quote, backslash or control character: copy as they are.
+            output.Write(reader.ValueSpan);
         }
         else
         {
-            mantissa = text[..exponentAt];
-            exponent = int.Parse(text.AsSpan(exponentAt + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            var value = reader.GetString()!;
+            foreach (var rune in value.EnumerateRunes())
+            {
+                switch (rune.Value)
+                {
+                    case '"': output.Write("\\\""u8); break;
+                    case '\\': output.Write("\\\\"u8); break;
+                    case '\b': output.Write("\\b"u8); break;
+                    case '\f': output.Write("\\f"u8); break;
+                    case '\n': output.Write("\\n"u8); break;
+                    case '\r': output.Write("\\r"u8); break;
+                    case '\t': output.Write("\\t"u8); break;
+                    case 0: throw new JsonException("PostgreSQL jsonb cannot store the character U+0000");
+                    case < 0x20:
+                        output.Write(Encoding.ASCII.GetBytes("\\u" + rune.Value.ToString("x4", CultureInfo.InvariantCulture)));
+                        break;
+                    default:
+                        var span = output.GetSpan(4);
+                        output.Advance(rune.EncodeToUtf8(span));
+                        break;
+                }
+            }
         }
 
+        output.Write("\""u8);
+    }
+
+    /// <summary>A JSON number as PostgreSQL's numeric type prints it (no exponent, no negative zero).</summary>
+    private static void WriteNumber(ReadOnlySpan<byte> token, ArrayBufferWriter<byte> output)
+    {
+        if (token.IndexOfAny("eE"u8) < 0 && !(token[0] == (byte)'-' && IsZero(token[1..])))
+        {
+            output.Write(token);
+            return;
+        }
+
+        output.Write(Encoding.ASCII.GetBytes(NormalizeNumber(Encoding.ASCII.GetString(token))));
+    }
+
+    private static bool IsZero(ReadOnlySpan<byte> digits)
+    {
+        foreach (var b in digits)
+        {
+            if (b is not ((byte)'0' or (byte)'.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string NormalizeNumber(string text)
+    {
+        var exponentAt = text.AsSpan().IndexOfAny('e', 'E');
+        var mantissa = exponentAt < 0 ? text : text[..exponentAt];
+        var exponent = exponentAt < 0 ? 0 : int.Parse(text.AsSpan(exponentAt + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         var negative = mantissa.StartsWith('-');
         if (negative)
         {
@@ -163,10 +268,9 @@ public static class JsonbText
 
         // value = digits × 10^(exponent − scale); numeric keeps max(0, scale − exponent) decimals.
         var decimals = Math.Max(0, scale - exponent);
-        var shift = exponent - scale;
-        if (shift > 0)
+        if (exponent - scale > 0)
         {
-            digits += new string('0', shift);
+            digits += new string('0', exponent - scale);
         }
 
         if (digits.Length <= decimals)
@@ -174,12 +278,7 @@ public static class JsonbText
             digits = new string('0', decimals - digits.Length + 1) + digits;
         }
 
-        var integer = digits[..^decimals].TrimStart('0');
-        if (decimals == 0)
-        {
-            integer = digits.TrimStart('0');
-        }
-
+        var integer = (decimals == 0 ? digits : digits[..^decimals]).TrimStart('0');
         if (integer.Length == 0)
         {
             integer = "0";
@@ -190,18 +289,5 @@ public static class JsonbText
         return (negative && !isZero ? "-" : string.Empty) + integer + fraction;
     }
 
-    private sealed class KeyOrder : IComparer<byte[]>
-    {
-        public static readonly KeyOrder Instance = new();
-
-        public int Compare(byte[]? x, byte[]? y)
-        {
-            if (x!.Length != y!.Length)
-            {
-                return x.Length.CompareTo(y.Length);
-            }
-
-            return x.AsSpan().SequenceCompareTo(y);
-        }
-    }
+    private readonly record struct Member(int KeyStart, int KeyEnd, int End);
 }

@@ -32,7 +32,6 @@ CREATE TABLE {schema}.events (
 
 -- Serves the gap-free read of the global log: (transaction_id, global_position) > checkpoint.
 CREATE INDEX events_transaction_order ON {schema}.events (transaction_id, global_position);
-CREATE INDEX events_recorded_at ON {schema}.events (recorded_at);
 
 -- Data keys, one per subject (e.g. one per patient), wrapped by a master key. Destroying a key
 -- (wrapped_key set to NULL, destroyed_at set) makes that subject's payloads unreadable for ever.
