@@ -98,6 +98,11 @@ public static class Hl7Escapes
 
     private static bool AppendSequence(StringBuilder sb, ReadOnlySpan<char> body, Hl7Separators s, Encoding charset)
     {
+        if (body.IsEmpty)
+        {
+            return false;
+        }
+
         if (body.Length == 1)
         {
             char? mapped = body[0] switch
