@@ -51,7 +51,7 @@ public static class FhirReader
         }
         catch (JsonException ex)
         {
-            var tooDeep = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+            var tooDeep = ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
             Throw(
                 tooDeep ? "too-costly" : "structure",
                 "",
