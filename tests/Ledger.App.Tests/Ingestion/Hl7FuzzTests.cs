@@ -43,6 +43,7 @@ public sealed class Hl7FuzzTests
         [
             "", "M", "MSH", "MSH|", "MSH|^~\\&", "MSH|^~\\&|", "MSH^|~\\&", "MSH||||", "MSH|^~\\&|\r\r\r",
             "MSH|^~\\&|||||||ORU^R01|1|P|2.5.1\rPID|" + new string('~', 100_000),
+            "MSH|^~\\&|||||||ORU^R01|1|P|2.5.1\rPID|||" + string.Concat(Enumerable.Repeat("1~", 30_000)) + "\rOBR|1\rOBX|1|NM|A^B^LN||" + string.Concat(Enumerable.Repeat("1~", 30_000)) + "|||" + new string('~', 60_000),
             "MSH|^~\\&|||||||ORU^R01|1|P|2.5.1\rOBX|" + new string('\\', 50_000),
             "MSH|^~\\&|||||||ORU^R01|1|P|2.5.1\rNTE|1||" + string.Concat(Enumerable.Repeat("\\X", 20_000)),
             "MSH|^~\\&|||||||ORU^R01|1|P|2.5.1\rPID|||1\rOBR|1\rOBX|1|NM|X^Y^LN||1e5",

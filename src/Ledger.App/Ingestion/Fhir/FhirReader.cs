@@ -75,7 +75,8 @@ public static class FhirReader
 
             if (issues.HasErrors)
             {
-                throw new FhirValidationException(issues.Items);
+                // A property read twice (e.g. an id of the wrong JSON type) reports once.
+                throw new FhirValidationException(issues.Items.Distinct().ToList());
             }
 
             return result;

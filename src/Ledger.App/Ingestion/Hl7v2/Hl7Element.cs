@@ -86,17 +86,30 @@ public readonly struct Hl7Element
         _ => number == 1 ? this : Empty(_segment),
     };
 
-    /// <summary>All repetitions of a field.</summary>
+    /// <summary>All repetitions of a field, found in one pass.</summary>
     public IReadOnlyList<Hl7Element> Repetitions()
     {
-        var n = RepetitionCount;
-        var list = new Hl7Element[n];
-        for (var i = 0; i < n; i++)
+        if (_segment is null || Level != Hl7Level.Field || _literal)
         {
-            list[i] = Repetition(i + 1);
+            return [this];
         }
 
-        return list;
+        var separator = Separator(Hl7Level.Repetition);
+        var span = RawSpan;
+        var list = new List<Hl7Element>(Math.Min(span.Count(separator) + 1, 64));
+        var from = 0;
+        while (true)
+        {
+            var next = span[from..].IndexOf(separator);
+            var len = next < 0 ? span.Length - from : next;
+            list.Add(new Hl7Element(_segment, _start + from, len, Hl7Level.Repetition, false));
+            if (next < 0)
+            {
+                return list;
+            }
+
+            from += next + 1;
+        }
     }
 
     /// <summary>Component <paramref name="number"/> (1-based).</summary>
