@@ -131,6 +131,14 @@ public sealed class Hl7ParserTests
     }
 
     [Fact]
+    public void A_bom_means_strict_utf8()
+    {
+        byte[] bytes = [0xEF, 0xBB, 0xBF, .. Encoding.ASCII.GetBytes(Msh + "\rPID|||1||"), 0xE9, .. "\rOBR|1"u8];
+        var ex = Assert.Throws<Hl7ParseException>(() => Hl7Parser.Parse(bytes));
+        Assert.Equal((Hl7ErrorKind.Encoding, "PID", 2, 5), (ex.Kind, ex.SegmentName, ex.SegmentIndex, ex.FieldNumber));
+    }
+
+    [Fact]
     public void Non_ascii_in_an_ascii_message_is_refused()
     {
         var bytes = Encoding.Latin1.GetBytes(Msh + "||||||ASCII\rPID|||1||é");
