@@ -1,10 +1,12 @@
+using System.Security.Cryptography;
+using System.Text;
 using Ledger.Domain.Identifiers;
 
 namespace Ledger.Domain;
 
 /// <summary>
 /// The stream kinds and the stream ids built from internal ids. A stream id never contains a name, a СНИЛС or any
-/// other personal identifier.
+/// other personal identifier: it is the entity's own id, or derived from it.
 /// </summary>
 public static class StreamIds
 {
@@ -14,14 +16,27 @@ public static class StreamIds
     public const string ConsentKind = "consent";
     public const string AccessKind = "access";
 
-    public static string Patient(PatientId id) => $"{PatientKind}-{id}";
+    public static Guid Patient(PatientId id) => id.Value;
 
-    public static string Organization(OrganizationId id) => $"{OrganizationKind}-{id}";
+    public static Guid Organization(OrganizationId id) => id.Value;
 
-    public static string Result(DocumentId id) => $"{ResultKind}-{id}";
+    public static Guid Result(DocumentId id) => id.Value;
 
-    public static string Consent(ConsentId id) => $"{ConsentKind}-{id}";
+    public static Guid Consent(ConsentId id) => id.Value;
 
-    /// <summary>The access log of one patient.</summary>
-    public static string Access(PatientId id) => $"{AccessKind}-{id}";
+    /// <summary>The access log of one patient: a name-based id (RFC 9562 version 8 layout) derived from the patient's id.</summary>
+    public static Guid Access(PatientId id) => Derived(AccessKind, id.Value);
+
+    /// <summary>A stable id for a stream that belongs to another entity (its kind and the owner's id).</summary>
+    public static Guid Derived(string kind, Guid owner)
+    {
+        Span<byte> input = stackalloc byte[64];
+        var length = Encoding.ASCII.GetBytes(kind, input);
+        owner.TryWriteBytes(input[length..], bigEndian: true, out var written);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input[..(length + written)], hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8: custom
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 9562 variant
+        return new Guid(hash[..16], bigEndian: true);
+    }
 }
