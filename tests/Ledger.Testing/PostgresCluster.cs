@@ -70,7 +70,9 @@ public sealed class PostgresCluster : IAsyncDisposable
             return new PostgresCluster(connectionString, null);
         }
 
-        var directory = Path.Combine(Path.GetTempPath(), "ledger-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        // LEDGER_TEST_RUN names the run in the directory, so a script can check that none of its clusters is left.
+        var run = Environment.GetEnvironmentVariable("LEDGER_TEST_RUN");
+        var directory = Path.Combine(Path.GetTempPath(), "ledger-pg-" + (string.IsNullOrWhiteSpace(run) ? string.Empty : run + "-") + Guid.NewGuid().ToString("N")[..12]);
         var port = FreePort();
         StartWatchdog(directory, port);
         var server = await PostgresServer.StartAsync(directory, options.Durable, port, [$"-c max_connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}"]);
