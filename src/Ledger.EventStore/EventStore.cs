@@ -143,8 +143,12 @@ public sealed partial class EventStore : IAsyncDisposable
 
     public ValueTask DisposeAsync() => notifier.DisposeAsync();
 
+    private static readonly string EmptyMetadataText = JsonbText.Render(JsonSerializer.SerializeToUtf8Bytes(EventMetadata.Empty, MetadataJson));
+
     internal static string MetadataText(EventMetadata? metadata) =>
-        JsonbText.Render(JsonSerializer.SerializeToUtf8Bytes(metadata ?? EventMetadata.Empty, MetadataJson));
+        metadata is null || metadata == EventMetadata.Empty
+            ? EmptyMetadataText
+            : JsonbText.Render(JsonSerializer.SerializeToUtf8Bytes(metadata, MetadataJson));
 
     internal static EventMetadata ParseMetadata(string text) =>
         JsonSerializer.Deserialize<EventMetadata>(text, MetadataJson) ?? EventMetadata.Empty;

@@ -36,6 +36,9 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// <summary>Connection string to the <c>postgres</c> database with superuser rights.</summary>
     public string AdminConnectionString { get; }
 
+    /// <summary>The directory of a cluster this object started; null for an external server.</summary>
+    public string? Directory => server?.Directory;
+
     /// <summary>True when this object started the cluster (and will stop it).</summary>
     public bool Owned => server is not null;
 
@@ -60,8 +63,11 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a new cluster, or wraps <c>LEDGER_TEST_CONNECTION</c> when it is set.</summary>
-    public static async Task<PostgresCluster> StartAsync(PostgresClusterOptions options, string? connectionString = null)
+    /// <summary>
+    /// Starts a new cluster, or wraps <c>LEDGER_TEST_CONNECTION</c> when it is set. The cluster is stopped and
+    /// removed when the process <paramref name="ownerProcessId"/> (default: this one) ends, however it ends.
+    /// </summary>
+    public static async Task<PostgresCluster> StartAsync(PostgresClusterOptions options, string? connectionString = null, int? ownerProcessId = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         connectionString ??= Environment.GetEnvironmentVariable(ConnectionVariable);
@@ -74,7 +80,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         var run = Environment.GetEnvironmentVariable("LEDGER_TEST_RUN");
         var directory = Path.Combine(Path.GetTempPath(), "ledger-pg-" + (string.IsNullOrWhiteSpace(run) ? string.Empty : run + "-") + Guid.NewGuid().ToString("N")[..12]);
         var port = FreePort();
-        StartWatchdog(directory, port);
+        StartWatchdog(directory, port, ownerProcessId ?? Environment.ProcessId);
         var server = await PostgresServer.StartAsync(directory, options.Durable, port, [$"-c max_connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}"]);
         var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString("postgres")) { MaxPoolSize = 100, IncludeErrorDetail = true };
         return new PostgresCluster(builder.ConnectionString, server);
@@ -123,7 +129,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         server.Stop(immediate: true);
         try
         {
-            Directory.Delete(server.Directory, recursive: true);
+            System.IO.Directory.Delete(server.Directory, recursive: true);
         }
         catch (IOException)
         {
@@ -139,12 +145,12 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// A detached shell that waits for this process to end, however it ends, then stops the cluster and
     /// removes its directory. Started before the server, so no window exists in which a kill leaves it running.
     /// </summary>
-    private static void StartWatchdog(string directory, int port)
+    private static void StartWatchdog(string directory, int port, int ownerProcessId)
     {
         var (_, pgCtl) = PostgresServer.FindBinaries();
         var data = Path.Combine(directory, "data");
         var stop = (PostgresServer.RunningAsRoot ? "runuser -u postgres -- " : string.Empty) + $"'{pgCtl}' -D '{data}' -m immediate stop";
-        var pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var pid = ownerProcessId.ToString(CultureInfo.InvariantCulture);
         var script = $"while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; [ -d '{data}' ] && {stop} >/dev/null 2>&1; rm -rf '{directory}' # port {port.ToString(CultureInfo.InvariantCulture)}";
         var start = new ProcessStartInfo("setsid", ["sh", "-c", script]) { UseShellExecute = false, RedirectStandardInput = true };
         using var watchdog = Process.Start(start) ?? throw new InvalidOperationException("could not start the cluster watchdog (setsid sh)");
