@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using Ledger.EventStore;
+using NodaTime;
+
+namespace Ledger.App.Streams;
+
+/// <summary>How one command is carried out.</summary>
+/// <param name="CommandId">The caller's id for the command (e.g. from an Idempotency-Key): the events' ids derive from it, so a repeat writes nothing.</param>
+/// <param name="Expected">The version the caller saw (HTTP If-Match); a stale one is a conflict, never retried.</param>
+/// <param name="EncryptFor">The subject whose data key encrypts the payloads (the patient); required for patient-scoped streams.</param>
+public sealed record CommandContext(Guid CommandId, EventMetadata Metadata, Guid? EncryptFor = null, ExpectedVersion? Expected = null);
+
+/// <summary>What a command did: the events it appended (none when there was nothing to do) and the stream's version.</summary>
+public sealed record CommandOutcome(Guid StreamId, long Version, IReadOnlyList<object> Events, bool AlreadyStored);
+
+/// <summary>
+/// Loads a stream's state, asks the domain to decide, and appends the decision with the version it was based on.
+/// When another writer got there first and the caller gave no expected version, it decides again on the new
+/// state (a few times); with an expected version the conflict is reported.
+/// </summary>
+public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
+{
+    private const int Attempts = 3;
+
+    public async Task<CommandOutcome> ExecuteAsync<TCommand, TState>(Decider<TCommand, TState> decider, Guid streamId, TCommand command, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decider);
+        ArgumentNullException.ThrowIfNull(context);
+        if (decider.PatientScoped && context.EncryptFor is null)
+        {
+            throw new InvalidOperationException($"a {decider.StreamKind} stream holds patient data: the command needs the patient whose key encrypts it");
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var (state, version) = await store.AggregateAsync(streamId, decider.Initial, decider.Evolve, cancellationToken: cancellationToken);
+            if (context.Expected is { } expected && !expected.IsSatisfiedBy(version == 0 ? null : version))
+            {
+                throw new WrongExpectedVersionException(streamId, expected, version == 0 ? null : version);
+            }
+
+            var events = decider.Decide(command, state, clock.GetCurrentInstant());
+            if (events.Count == 0)
+            {
+                return new CommandOutcome(streamId, version, events, AlreadyStored: false);
+            }
+
+            var toAppend = events.Select((e, i) => new EventToAppend(EventIdFor(context.CommandId, i), e, context.Metadata)).ToList();
+            try
+            {
+                var result = await store.AppendAsync(
+                    streamId,
+                    decider.StreamKind,
+                    version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version),
+                    toAppend,
+                    new AppendOptions { EncryptFor = decider.PatientScoped ? context.EncryptFor : null },
+                    cancellationToken);
+                return new CommandOutcome(streamId, result.NextExpectedVersion, events, result.AlreadyStored);
+            }
+            catch (WrongExpectedVersionException) when (context.Expected is null && attempt < Attempts)
+            {
+                // Someone else appended meanwhile: decide again on what is there now.
+            }
+        }
+    }
+
+    /// <summary>The id of the <paramref name="index"/>-th event of a command: stable, so repeats are recognised.</summary>
+    public static Guid EventIdFor(Guid commandId, int index)
+    {
+        Span<byte> input = stackalloc byte[20];
+        commandId.TryWriteBytes(input);
+        BitConverter.TryWriteBytes(input[16..], index);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input, hash);
+        hash[7] = (byte)((hash[7] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16]);
+    }
+}
