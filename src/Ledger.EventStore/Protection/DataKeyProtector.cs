@@ -346,9 +346,10 @@ public sealed class DataKeyProtector : IPayloadProtector
             }
         }
 
-        byKey[entry.KeyId] = entry;
-        bySubject[entry.SubjectId] = entry;
-        return entry;
+        // Destruction is final: a load that raced with a destruction must not bring the live key back.
+        var stored = byKey.AddOrUpdate(entry.KeyId, entry, (_, existing) => existing.Key is null ? existing : entry);
+        bySubject.AddOrUpdate(entry.SubjectId, stored, (_, existing) => existing.Key is null && existing.KeyId == stored.KeyId ? existing : stored);
+        return stored;
     }
 
     /// <summary>A data key as known to this node; <see cref="Key"/> is null when it has been destroyed.</summary>
