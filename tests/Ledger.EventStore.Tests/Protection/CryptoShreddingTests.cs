@@ -143,6 +143,33 @@ public sealed class CryptoShreddingTests(PostgresDatabase database) : IClassFixt
     }
 
     [Fact]
+    public async Task Without_a_cache_another_node_sees_a_destruction_at_once()
+    {
+        var masterKeys = new ConfiguredMasterKeys(ProtectedStore.NewMasterKey("m1"));
+        await using var scope = await ProtectedStore.CreateAsync(database, masterKeys);
+        var (stream, subject) = (Guid.NewGuid(), Guid.NewGuid());
+        await scope.AppendForAsync(stream, subject, ExpectedVersion.NoStream, new Noted("a"));
+        var otherNode = scope.NewStore(scope.NewProtector(masterKeys, Duration.Zero));
+        Assert.False(Assert.Single(await otherNode.ReadStreamAsync(stream)).IsErased);
+
+        await scope.Protector.DestroyKeyAsync(subject);
+
+        Assert.True(Assert.Single(await otherNode.ReadStreamAsync(stream)).IsErased);
+    }
+
+    [Fact]
+    public void A_protector_refuses_a_bad_schema_name_or_a_negative_cache_time()
+    {
+        using var dataSource = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+        var masterKeys = new ConfiguredMasterKeys(ProtectedStore.NewMasterKey("m1"));
+        var clock = FakeClock.At(2026, 1, 10);
+
+        Assert.Throws<ArgumentException>(() => new DataKeyProtector(dataSource, "bad; name", masterKeys, clock));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DataKeyProtector(dataSource, "ledger", masterKeys, clock, Duration.FromSeconds(-1)));
+        Assert.Equal(Duration.FromSeconds(30), new DataKeyProtector(dataSource, "ledger", masterKeys, clock).CacheTtl);
+    }
+
+    [Fact]
     public async Task Reads_use_the_cache_instead_of_querying_the_key_per_row()
     {
         await using var scope = await ProtectedStore.CreateAsync(database);
