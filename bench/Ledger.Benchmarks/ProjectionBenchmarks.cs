@@ -121,6 +121,36 @@ public static class ProjectionBenchmarks
         var elapsed = timer.Elapsed;
         await dispatcher.StopAsync();
         Console.WriteLine($"(b) outbox dispatch, no-op handler, {count:N0} messages: {elapsed.TotalSeconds:F1} s = {Rate(count, elapsed)} messages/s");
+
+        // Raw PostgreSQL: the same per-message work (take one due message, record it handled, commit) by 8 workers.
+        for (var sent = 0; sent < count; sent += 1_000)
+        {
+            await outbox.SendAsync(Enumerable.Range(sent, Math.Min(1_000, count - sent)).Select(i => new OutgoingMessage(new Nudged(i))).ToList());
+        }
+
+        timer.Restart();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                await using var connection = await dataSource.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                await using var take = new NpgsqlCommand("""
+                    WITH taken AS (DELETE FROM bench_outbox.messages WHERE message_id = (
+                        SELECT message_id FROM bench_outbox.messages WHERE due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                        RETURNING message_id, message_type)
+                    INSERT INTO bench_outbox.handled_messages (message_id, message_type, handled_by, handled_at)
+                    SELECT message_id, message_type, 'baseline', now() FROM taken
+                    """, connection, transaction);
+                if (await take.ExecuteNonQueryAsync() == 0)
+                {
+                    return;
+                }
+
+                await transaction.CommitAsync();
+            }
+        })));
+        Console.WriteLine($"    raw PostgreSQL baseline (one transaction per message, 8 workers): {Rate(count, timer.Elapsed)} messages/s");
     }
 
     private static async Task LatencyAsync(NpgsqlDataSource dataSource, IClock clock, int seconds, int rate)

@@ -259,16 +259,18 @@ public sealed partial class MessageDispatcher : IAsyncDisposable
             try
             {
                 await handler(body, context, cancellationToken);
-                await using (var record = new NpgsqlCommand($"INSERT INTO {schema}.handled_messages (message_id, message_type, handled_by, handled_at) VALUES (@id, @type, @node, @now)", connection, transaction))
+                await using (var complete = new NpgsqlCommand($"""
+                    INSERT INTO {schema}.handled_messages (message_id, message_type, handled_by, handled_at) VALUES (@id, @type, @node, @now);
+                    DELETE FROM {schema}.messages WHERE message_id = @id
+                    """, connection, transaction))
                 {
-                    record.Parameters.AddWithValue("id", message.MessageId);
-                    record.Parameters.AddWithValue("type", message.MessageType);
-                    record.Parameters.AddWithValue("node", options.NodeName);
-                    record.Parameters.AddWithValue("now", clock.GetCurrentInstant().ToDateTimeUtc());
-                    await record.ExecuteNonQueryAsync(cancellationToken);
+                    complete.Parameters.AddWithValue("id", message.MessageId);
+                    complete.Parameters.AddWithValue("type", message.MessageType);
+                    complete.Parameters.AddWithValue("node", options.NodeName);
+                    complete.Parameters.AddWithValue("now", clock.GetCurrentInstant().ToDateTimeUtc());
+                    await complete.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                await DeleteAsync(transaction, message.MessageId, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "handled_messages_pkey")
