@@ -37,7 +37,8 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
                 {
                     if (!await EnsureLeadershipAsync(cancellationToken))
                     {
-                        await Signal.WaitAsync(options.LeadershipRetryInterval, cancellationToken);
+                        // Not woken by commits: followers only retry the lock on their own schedule.
+                        await Task.Delay(options.LeadershipRetryInterval, cancellationToken);
                         continue;
                     }
 
@@ -61,8 +62,9 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
                         LogStepDown(logger, projection.Name, ex.Message, ex);
                     }
 
+                    // A node that just lost its connection waits longer than the followers, so a healthy one takes over.
                     await StepDownAsync(graceful: false);
-                    await Signal.WaitAsync(options.LeadershipRetryInterval, cancellationToken);
+                    await Task.WhenAny(Task.Delay(options.LeadershipRetryInterval * 3, cancellationToken));
                 }
             }
         }

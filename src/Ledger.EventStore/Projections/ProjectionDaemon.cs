@@ -346,7 +346,7 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             catch (NpgsqlException)
             {
                 // The gauges keep their last figures until the database answers again.
-                await Task.Delay(options.StatusRefreshInterval, CancellationToken.None);
+                await Task.WhenAny(Task.Delay(options.StatusRefreshInterval, cancellationToken));
             }
         }
     }

@@ -9,7 +9,6 @@ namespace Ledger.EventStore.Tests.Projections;
 /// </summary>
 public sealed class CountingProjection(string name = "counts", string table = "counts") : IProjection
 {
-    private volatile bool blocking;
 
     public string Name => name;
 
@@ -30,19 +29,15 @@ public sealed class CountingProjection(string name = "counts", string table = "c
 
     private int batches;
 
-    /// <summary>Set once a batch is written and waiting (while <see cref="BlockNextBatch"/> is on).</summary>
-    public TaskCompletionSource Blocked { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The number of the batch (1 = first) that waits, rows written but not committed, until cancelled; 0 for none.</summary>
+    public int BlockOnBatch { get; init; }
 
-    /// <summary>Makes the next batch wait, with its rows written but not committed, until cancelled.</summary>
-    public void BlockNextBatch()
-    {
-        Blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        blocking = true;
-    }
+    /// <summary>Set once the batch numbered <see cref="BlockOnBatch"/> is written and waiting.</summary>
+    public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref batches);
+        var number = Interlocked.Increment(ref batches);
         var runs = new List<(Guid Stream, long First, long Last, long Count)>();
         var index = new Dictionary<Guid, int>();
         foreach (var e in batch.Events)
@@ -93,9 +88,8 @@ public sealed class CountingProjection(string name = "counts", string table = "c
             throw new InvalidOperationException($"{runs.Count - written} streams of the batch did not continue from their last projected version");
         }
 
-        if (blocking)
+        if (number == BlockOnBatch)
         {
-            blocking = false;
             Blocked.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
