@@ -1,0 +1,87 @@
+using Npgsql;
+
+namespace Ledger.EventStore.Projections;
+
+/// <summary>
+/// A read model kept up to date by the <see cref="ProjectionDaemon"/> from the global log. Each batch is applied
+/// in one transaction together with the projection's checkpoint, so its rows reflect every event up to the
+/// checkpoint exactly once.
+/// </summary>
+public interface IProjection
+{
+    /// <summary>A stable name (the checkpoint's key and the leadership lock's name): lower case, digits, '_' and '.'.</summary>
+    string Name { get; }
+
+    /// <summary>The stored event names this projection reads; null for every event. Other events only move the checkpoint.</summary>
+    IReadOnlySet<string>? EventTypes { get; }
+
+    /// <summary>The tables the projection owns, so the daemon can create them and build shadow copies for a rebuild.</summary>
+    IReadOnlyList<ProjectionTable> Tables { get; }
+
+    /// <summary>Writes the effect of the batch's events through <paramref name="transaction"/>, into <see cref="ProjectionBatch.Table"/>.</summary>
+    Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A table owned by a projection, in the store's schema. <see cref="CreateSql"/> creates it: <c>{table}</c>
+/// stands for the schema-qualified name to create (the live table or its shadow copy), <c>{name}</c> for the
+/// bare name (for index names), <c>{schema}</c> for the schema. Leave constraints and indexes unnamed or
+/// derive their names from <c>{name}</c>.
+/// </summary>
+public sealed record ProjectionTable(string Name, string CreateSql)
+{
+    /// <summary>The suffix of a table's shadow copy during a rebuild.</summary>
+    public const string ShadowSuffix = "__rebuild";
+
+    internal string Render(string schema, string name) => CreateSql
+        .Replace("{table}", $"{schema}.{name}", StringComparison.Ordinal)
+        .Replace("{name}", name, StringComparison.Ordinal)
+        .Replace("{schema}", schema, StringComparison.Ordinal);
+
+    internal void Validate()
+    {
+        if (Name.Length is 0 or > 40 || !Name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_') || char.IsDigit(Name[0]))
+        {
+            throw new ArgumentException($"projection table name '{Name}' must be 1-40 characters of a-z, 0-9 and _, not starting with a digit");
+        }
+
+        if (!CreateSql.Contains("{table}", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"the create statement of projection table '{Name}' must name the table as {{table}}");
+        }
+    }
+}
+
+/// <summary>Events handed to a projection in one transaction.</summary>
+public sealed class ProjectionBatch
+{
+    private readonly EventStore store;
+    private readonly string suffix;
+
+    internal ProjectionBatch(EventStore store, IReadOnlyList<RecordedEvent> events, GlobalCheckpoint checkpoint, bool isRebuild)
+    {
+        this.store = store;
+        Events = events;
+        Checkpoint = checkpoint;
+        IsRebuild = isRebuild;
+        suffix = isRebuild ? ProjectionTable.ShadowSuffix : string.Empty;
+    }
+
+    /// <summary>The events to apply, in global-log order (each stream's events in version order).</summary>
+    public IReadOnlyList<RecordedEvent> Events { get; }
+
+    /// <summary>The checkpoint stored with this batch.</summary>
+    public GlobalCheckpoint Checkpoint { get; }
+
+    /// <summary>True while building shadow tables for a rebuild.</summary>
+    public bool IsRebuild { get; }
+
+    /// <summary>The schema that holds the projection's tables.</summary>
+    public string Schema => store.Options.Schema;
+
+    /// <summary>The schema-qualified name to write a table under in this batch (its shadow copy during a rebuild).</summary>
+    public string Table(string name) => $"{store.Options.Schema}.{name}{suffix}";
+
+    /// <summary>The event's payload as its current class.</summary>
+    public object Deserialize(RecordedEvent recorded) => store.Deserialize(recorded);
+}
