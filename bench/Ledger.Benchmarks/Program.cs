@@ -5,11 +5,16 @@ using Ledger.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "append" => await AppendBenchmark.RunAsync(args[1..]),
+    "projections" => await ProjectionBenchmarks.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Ledger.Benchmarks -- append [--seconds N] [--connection CS]");
+    Console.Error.WriteLine("""
+        usage: dotnet run -c Release --project bench/Ledger.Benchmarks -- <benchmark> [options]
+          append       [--seconds N] [--connection CS]                       appends of 1 and 100 events vs raw INSERTs
+          projections  [--events N] [--messages N] [--seconds N] [--rate N]   catch-up, outbox dispatch, append-to-projected latency
+        """);
     return 2;
 }
