@@ -16,6 +16,7 @@ public static class LedgerProgram
                    options: --urls URL (default http://127.0.0.1:5080), --connection CS
           migrate  create or upgrade the database schema     options: --connection CS
           verify   recompute every hash and report tampering  options: --connection CS
+          token    print a development bearer token            options: --role R --subject UUID [--hours N]
           help     print this text
 
         The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
@@ -44,6 +45,9 @@ public static class LedgerProgram
                 case "migrate":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.MigrateAsync(settings, clock, output);
+                case "token":
+                    command.AllowOnly("role", "subject", "hours");
+                    return await TokenCommand.RunAsync(command, settings, clock, output, error);
                 case "verify":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.VerifyAsync(settings, output);

@@ -1,31 +1,33 @@
-using Ledger.App.Health;
+using System.Text.Json.Serialization;
 using Ledger.App.Hosting;
+using Ledger.App.Http;
+using Ledger.App.Security;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using NodaTime;
-using Npgsql;
 
 namespace Ledger.App.Cli;
 
-/// <summary><c>ledger serve</c>: migrate, then run the HTTP API until stopped.</summary>
+/// <summary><c>ledger serve</c>: migrate, then run the HTTP API and the background work until stopped.</summary>
 public static class ServeCommand
 {
     public static async Task<int> RunAsync(LedgerSettings settings, string urls, IClock clock, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(output);
         await using var database = await Database.OpenAsync(settings, output);
-        await using var app = BuildApp(database.ConnectionString, settings.Schema, urls, clock);
-        await using (var dataSource = NpgsqlDataSource.Create(database.ConnectionString))
-        {
-            await LedgerSchema.MigrateAsync(dataSource, settings.Schema, clock);
-        }
-
+        var keys = LedgerKeys.Load(settings.Home, output);
+        await using var app = BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, keys, clock), urls);
+        await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
         await output.WriteLineAsync($"ledger is listening on {urls} (health: {urls.Split(';')[0].TrimEnd('/')}/health)");
         await app.RunAsync();
         return 0;
     }
 
     /// <summary>The web application with every feature mapped; also used by the HTTP tests.</summary>
-    public static WebApplication BuildApp(string connectionString, string schema, string? urls, IClock clock, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication BuildApp(LedgerRuntime runtime, string? urls, IReadOnlyList<ILedgerFeature>? features = null, Action<WebApplicationBuilder>? configure = null)
     {
+        ArgumentNullException.ThrowIfNull(runtime);
+        features ??= LedgerFeatures.All;
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null)
         {
@@ -33,16 +35,36 @@ public static class ServeCommand
         }
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.AddSingleton(clock);
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        builder.Services.AddSingleton(sp => LedgerComposition.CreateStore(sp.GetRequiredService<NpgsqlDataSource>(), schema, clock));
+        builder.Services.AddLedger(runtime, features);
+        builder.Services.AddSingleton<TokenService>();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((options, tokens) => tokens.Configure(options));
+        builder.Services.AddAuthorization();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            foreach (var converter in Domain.Serialization.DomainJson.Options.Converters)
+            {
+                options.SerializerOptions.Converters.Add(converter);
+            }
+
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapHealth();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        foreach (var feature in features)
+        {
+            feature.MapEndpoints(app);
+        }
+
         return app;
     }
 }

@@ -1,30 +1,45 @@
-using Ledger.EventStore;
+using Ledger.App.Hosting;
+using Ledger.EventStore.Projections;
 using Npgsql;
 
 namespace Ledger.App.Health;
 
-/// <summary><c>GET /health</c>: whether the database answers and the schema is in place.</summary>
+/// <summary><c>GET /health</c>: the database, the schema and every projection's state and lag.</summary>
+public sealed class HealthFeature : ILedgerFeature
+{
+    public void MapEndpoints(IEndpointRouteBuilder routes) => routes.MapHealth();
+}
+
 public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", async Task<IResult> (NpgsqlDataSource dataSource, EventStore.EventStore store, CancellationToken cancellationToken) =>
+        routes.MapGet("/health", async Task<IResult> (NpgsqlDataSource dataSource, EventStore.EventStore store, ProjectionDaemon daemon, CancellationToken cancellationToken) =>
         {
             try
             {
                 await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {store.Options.Schema}.migrations");
                 var migrations = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
                 var head = await store.GetHeadAsync(cancellationToken);
-                return TypedResults.Ok(new HealthReport("healthy", "reachable", store.Options.Schema, migrations, head?.Position ?? 0));
+                var projections = (await daemon.GetStatusAsync(cancellationToken))
+                    .Select(p => new ProjectionHealth(p.Name, p.State.ToString().ToLowerInvariant(), p.EventsBehind, p.SecondsBehind, p.LastError, p.FailedPosition))
+                    .ToList();
+                var status = projections.Any(p => p.State == "failed") ? "degraded" : "healthy";
+                return TypedResults.Ok(new HealthReport(status, "reachable", store.Options.Schema, migrations, head?.Position ?? 0, projections));
             }
             catch (NpgsqlException ex)
             {
-                return TypedResults.Json(new HealthReport("unhealthy", ex is PostgresException pg ? $"error {pg.SqlState}" : "unreachable", store.Options.Schema, 0, 0), statusCode: StatusCodes.Status503ServiceUnavailable);
+                return TypedResults.Json(
+                    new HealthReport("unhealthy", ex is PostgresException pg ? $"error {pg.SqlState}" : "unreachable", store.Options.Schema, 0, 0, []),
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        });
+        }).AllowAnonymous();
         return routes;
     }
 
     /// <summary>The body of <c>/health</c>.</summary>
-    public sealed record HealthReport(string Status, string Database, string Schema, long Migrations, long HeadPosition);
+    public sealed record HealthReport(string Status, string Database, string Schema, long Migrations, long HeadPosition, IReadOnlyList<ProjectionHealth> Projections);
+
+    /// <summary>One projection's state and lag; a failed one names the position and the error.</summary>
+    public sealed record ProjectionHealth(string Name, string State, long EventsBehind, double SecondsBehind, string? LastError, long? FailedPosition);
 }

@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ledger.App.Cli;
+using Ledger.Testing;
+using Xunit;
+
+namespace Ledger.App.Tests.Hosting;
+
+public sealed class HostTests
+{
+    [Fact]
+    public async Task Health_reports_the_database_the_schema_and_the_projections()
+    {
+        await using var host = await LedgerHost.StartAsync();
+
+        var response = await host.Http.GetAsync(new Uri("/health", UriKind.Relative));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        Assert.Equal("reachable", body.GetProperty("database").GetString());
+        Assert.True(body.GetProperty("migrations").GetInt64() >= 2);
+        Assert.Equal(JsonValueKind.Array, body.GetProperty("projections").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_is_served()
+    {
+        await using var host = await LedgerHost.StartAsync();
+
+        var response = await host.Http.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"openapi\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "bogus" }, "unknown command 'bogus'")]
+    [InlineData(new[] { "verify", "--foo", "1" }, "'verify' does not take --foo")]
+    [InlineData(new[] { "token", "--role", "pilot" }, "unknown role 'pilot'")]
+    [InlineData(new[] { "token", "--role", "patient", "--subject", "ivanov" }, "--subject must be an internal id")]
+    [InlineData(new[] { "serve", "--urls" }, "option --urls needs a value")]
+    public async Task A_bad_command_line_prints_one_line_and_exits_2(string[] args, string message)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await LedgerProgram.RunAsync(args, FakeClock.At(2026, 3, 2), output, error);
+
+        Assert.Equal(2, exit);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("ledger: ", line, StringComparison.Ordinal);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+        Assert.Empty(output.ToString());
+    }
+}
