@@ -1,4 +1,5 @@
 using Ledger.App.Health;
+using Ledger.App.Patients;
 
 namespace Ledger.App.Hosting;
 
@@ -8,5 +9,6 @@ public static class LedgerFeatures
     public static IReadOnlyList<ILedgerFeature> All { get; } =
     [
         new HealthFeature(),
+        new PatientsFeature(),
     ];
 }
