@@ -49,7 +49,11 @@ public sealed partial class EventStore
     {
         if (participants.Count > 0)
         {
-            return null;
+            var names = encoded.Select(e => e.StoredName).ToList();
+            if (participants.Any(p => p.AppliesTo(names)))
+            {
+                return null;
+            }
         }
 
         StreamHead? known = null;
@@ -207,7 +211,8 @@ public sealed partial class EventStore
             }
 
             var context = new AppendContext(transaction, streamId, streamType, envelopes);
-            foreach (var participant in participants)
+            var names = encoded.Select(e => e.StoredName).ToList();
+            foreach (var participant in participants.Where(p => p.AppliesTo(names)))
             {
                 await participant.OnAppendingAsync(context, cancellationToken);
             }

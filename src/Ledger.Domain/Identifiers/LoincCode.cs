@@ -49,7 +49,7 @@ public sealed record LoincCode : IStringValue<LoincCode>
 
     public override string ToString() => Value;
 
-    /// <summary>Luhn: from the rightmost digit, double every other digit (starting with the rightmost), sum digits.</summary>
+    /// <summary>Luhn: from the rightmost digit, multiply every other digit by two (starting with the rightmost), sum digits.</summary>
     private static int Mod10(string body)
     {
         var sum = 0;

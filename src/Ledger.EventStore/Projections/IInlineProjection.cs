@@ -48,6 +48,9 @@ public static class InlineProjections
 
     private sealed class Participant(IInlineProjection projection) : IAppendParticipant
     {
+        public bool AppliesTo(IReadOnlyList<string> storedNames) =>
+            projection.EventTypes is not { } types || storedNames.Any(types.Contains);
+
         public Task OnAppendingAsync(AppendContext context, CancellationToken cancellationToken)
         {
             var types = projection.EventTypes;

@@ -31,6 +31,31 @@ public sealed class InlineProjectionTests(PostgresDatabase database) : IClassFix
         Assert.Null(await scope.Store.GetStreamAsync(rolledBack));
     }
 
+    [Fact]
+    public async Task An_inline_projection_sees_exactly_the_appends_that_carry_its_event_types()
+    {
+        await using var scope = await StoreScope.CreateAsync(database);
+        var projection = new BalanceProjection(scope.Schema);
+        scope.Store.AddInlineProjection(projection);
+        await scope.Store.EnsureTablesAsync(projection);
+        var account = Guid.NewGuid();
+
+        // Opened alone concerns no participant (one round trip); the deposits and withdrawals that follow do,
+        // including appends to a stream whose head this process knows.
+        await scope.Store.AppendAsync(account, ExpectedVersion.NoStream, new Opened("a"));
+        for (var i = 1; i <= 5; i++)
+        {
+            await scope.Store.AppendAsync(account, ExpectedVersion.Any, new Deposited(i));
+            await scope.Store.AppendAsync(account, ExpectedVersion.Any, new Opened("again"));
+        }
+
+        await scope.Store.AppendAsync(account, ExpectedVersion.Exactly(11), new Withdrawn(5));
+
+        Assert.Equal(10m, await scope.ScalarAsync<decimal>($"SELECT balance FROM {{schema}}.balances WHERE stream_id = '{account}'"));
+        Assert.Equal(12, (await scope.Store.GetStreamAsync(account))!.Version);
+        Assert.True((await new Verification.StoreVerifier(scope.DataSource, scope.Schema).VerifyAsync()).IsClean);
+    }
+
     private static async Task<long> CountInAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string schema, Guid stream)
     {
         await using var command = new NpgsqlCommand($"SELECT count(*) FROM {schema}.balances WHERE stream_id = @s", connection, transaction);
