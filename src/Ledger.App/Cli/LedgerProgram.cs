@@ -17,6 +17,8 @@ public static class LedgerProgram
           migrate  create or upgrade the database schema     options: --connection CS
           verify   recompute every hash and report tampering  options: --connection CS
           token    print a development bearer token            options: --role R --subject UUID [--hours N]
+          projections  state and lag of every projection      options: [--resume NAME | --skip NAME --reason TEXT | --rebuild NAME]
+          dead-letters messages that failed every attempt      options: [--replay MESSAGE-ID] [--limit N]
           help     print this text
 
         The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
@@ -48,6 +50,12 @@ public static class LedgerProgram
                 case "token":
                     command.AllowOnly("role", "subject", "hours");
                     return await TokenCommand.RunAsync(command, settings, clock, output, error);
+                case "projections":
+                    command.AllowOnly("connection", "resume", "skip", "reason", "rebuild");
+                    return await OperationsCommands.ProjectionsAsync(command, settings, clock, output, error);
+                case "dead-letters":
+                    command.AllowOnly("connection", "replay", "limit");
+                    return await OperationsCommands.DeadLettersAsync(command, settings, clock, output, error);
                 case "verify":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.VerifyAsync(settings, output);

@@ -1,0 +1,84 @@
+using System.Globalization;
+using Ledger.App.Hosting;
+using Ledger.EventStore.Messaging;
+using Ledger.EventStore.Projections;
+using NodaTime;
+
+namespace Ledger.App.Cli;
+
+/// <summary>
+/// <c>ledger projections</c> and <c>ledger dead-letters</c>: the operator's view of the background work. They act
+/// through the database, so they work against running nodes: the leader of a projection picks up a resume, a
+/// skip or a rebuild request at once (on its next wake-up or poll).
+/// </summary>
+public static class OperationsCommands
+{
+    public static async Task<int> ProjectionsAsync(CommandLine command, LedgerSettings settings, IClock clock, TextWriter output, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(output);
+        await using var database = await Database.OpenAsync(settings, log);
+        await using var app = ServeCommand.BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, LedgerKeys.Load(settings.Home, log), clock, RunBackgroundWork: false), urls: null);
+        await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
+        var daemon = app.Services.GetRequiredService<ProjectionDaemon>();
+        if (command.Get("resume") is { } resume)
+        {
+            await daemon.ResumeAsync(Known(daemon, resume));
+            await output.WriteLineAsync($"{resume}: resumed from the event that failed");
+        }
+        else if (command.Get("skip") is { } skip)
+        {
+            var reason = command.Get("reason") ?? throw new UsageException("--skip needs --reason TEXT (it is recorded with the skipped event)");
+            await daemon.SkipAsync(Known(daemon, skip), reason);
+            await output.WriteLineAsync($"{skip}: moved past the event that failed; the skip is recorded");
+        }
+        else if (command.Get("rebuild") is { } rebuild)
+        {
+            await daemon.RequestRebuildAsync(Known(daemon, rebuild));
+            await output.WriteLineAsync($"{rebuild}: rebuild requested; the live tables keep serving until the rebuilt ones are swapped in");
+        }
+
+        foreach (var status in await daemon.GetStatusAsync())
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{status.Name,-24} {status.State.ToString().ToLowerInvariant(),-10} behind {status.EventsBehind} events / {status.SecondsBehind:F1} s  leader {status.Leader ?? "none"}{(status.LastError is null ? string.Empty : $"  failed at position {status.FailedPosition}: {status.LastError}")}"));
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> DeadLettersAsync(CommandLine command, LedgerSettings settings, IClock clock, TextWriter output, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(output);
+        await using var database = await Database.OpenAsync(settings, log);
+        await using var app = ServeCommand.BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, LedgerKeys.Load(settings.Home, log), clock, RunBackgroundWork: false), urls: null);
+        await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
+        var dispatcher = app.Services.GetRequiredService<MessageDispatcher>();
+        if (command.Get("replay") is { } replay)
+        {
+            if (!Guid.TryParse(replay, out var id))
+            {
+                throw new UsageException($"--replay needs a message id (a uuid), not '{replay}'");
+            }
+
+            await dispatcher.ReplayDeadLetterAsync(id);
+            await output.WriteLineAsync($"{id}: queued again as a fresh message");
+            return 0;
+        }
+
+        var letters = await dispatcher.ListDeadLettersAsync(command.GetInt("limit") ?? 100);
+        foreach (var letter in letters)
+        {
+            // The payload is not printed: an operator needs the id, the type and the error to decide on a replay.
+            await output.WriteLineAsync($"{letter.MessageId} {letter.MessageType} attempts {letter.Attempts} first {letter.FirstAttemptAt} last {letter.LastAttemptAt} dead {letter.DeadAt}: {letter.Error.ReplaceLineEndings(" ")}");
+        }
+
+        await output.WriteLineAsync($"{letters.Count} dead letter(s)");
+        return 0;
+    }
+
+    private static string Known(ProjectionDaemon daemon, string name) =>
+        daemon.Projections.Any(p => p.Name == name)
+            ? name
+            : throw new UsageException($"no projection named '{name}' (known: {string.Join(", ", daemon.Projections.Select(p => p.Name))})");
+}
