@@ -13,7 +13,7 @@ public static class LedgerProgram
 
         commands:
           serve    run the HTTP API (migrates first); without a connection string a local PostgreSQL is started
-                   options: --urls URL (default http://127.0.0.1:5080), --connection CS
+                   options: --urls URL (default http://127.0.0.1:5080), --connection CS, --demo (seed demo data, print tokens)
           migrate  create or upgrade the database schema     options: --connection CS
           verify   recompute every hash and report tampering  options: --connection CS
           token    print a development bearer token            options: --role R --subject UUID [--hours N]
@@ -25,7 +25,7 @@ public static class LedgerProgram
         when none is given, a local PostgreSQL is kept under .ledger/ (or LEDGER_HOME).
         """;
 
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "demo" };
 
     public static async Task<int> RunAsync(string[] args, IClock clock, TextWriter output, TextWriter error)
     {
@@ -42,8 +42,8 @@ public static class LedgerProgram
                     await output.WriteLineAsync(Usage);
                     return 0;
                 case "serve":
-                    command.AllowOnly("urls", "connection");
-                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output);
+                    command.AllowOnly("urls", "connection", "demo");
+                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output, command.Has("demo"));
                 case "migrate":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.MigrateAsync(settings, clock, output);

@@ -10,7 +10,7 @@ namespace Ledger.App.Cli;
 /// <summary><c>ledger serve</c>: migrate, then run the HTTP API and the background work until stopped.</summary>
 public static class ServeCommand
 {
-    public static async Task<int> RunAsync(LedgerSettings settings, string urls, IClock clock, TextWriter output)
+    public static async Task<int> RunAsync(LedgerSettings settings, string urls, IClock clock, TextWriter output, bool demo = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
@@ -18,6 +18,11 @@ public static class ServeCommand
         var keys = LedgerKeys.Load(settings.Home, output);
         await using var app = BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, keys, clock), urls);
         await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
+        if (demo)
+        {
+            await new Demo.DemoData(app.Services.GetRequiredService<Streams.CommandExecutor>(), app.Services.GetRequiredService<TokenService>(), clock).SeedAsync(output);
+        }
+
         await output.WriteLineAsync($"ledger is listening on {urls} (health: {urls.Split(';')[0].TrimEnd('/')}/health)");
         await app.RunAsync();
         return 0;

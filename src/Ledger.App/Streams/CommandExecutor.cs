@@ -15,6 +15,7 @@ public sealed record CommandOutcome(Guid StreamId, long Version, IReadOnlyList<o
 
 /// <summary>
 /// Loads a stream's state, asks the domain to decide, and appends the decision with the version it was based on.
+/// A command whose id was carried out before on the stream is not decided again: its earlier events are returned.
 /// When another writer got there first and the caller gave no expected version, it decides again on the new
 /// state (a few times); with an expected version the conflict is reported.
 /// </summary>
@@ -33,7 +34,23 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
 
         for (var attempt = 1; ; attempt++)
         {
-            var (state, version) = await store.AggregateAsync(streamId, decider.Initial, decider.Evolve, cancellationToken: cancellationToken);
+            var history = await store.ReadStreamAsync(streamId, cancellationToken: cancellationToken);
+            var version = history.Count == 0 ? 0 : history[^1].StreamVersion;
+            var firstId = EventIdFor(context.CommandId, 0);
+            if (history.Any(e => e.EventId == firstId))
+            {
+                // This very command was carried out before: report what it did, decide nothing again.
+                var ids = Enumerable.Range(0, history.Count).Select(i => EventIdFor(context.CommandId, i)).ToHashSet();
+                var earlier = history.Where(e => ids.Contains(e.EventId) && !e.IsErased).Select(store.Deserialize).ToList();
+                return new CommandOutcome(streamId, version, earlier, AlreadyStored: true);
+            }
+
+            var state = decider.Initial;
+            foreach (var recorded in history.Where(e => !e.IsErased))
+            {
+                state = decider.Evolve(state, store.Deserialize(recorded));
+            }
+
             if (context.Expected is { } expected && !expected.IsSatisfiedBy(version == 0 ? null : version))
             {
                 throw new WrongExpectedVersionException(streamId, expected, version == 0 ? null : version);
