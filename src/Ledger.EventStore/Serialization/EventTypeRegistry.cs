@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 
 namespace Ledger.EventStore.Serialization;
@@ -17,7 +19,12 @@ public sealed partial class EventTypeRegistry
 
     public EventTypeRegistry(JsonSerializerOptions? options = null)
     {
-        Options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        // Properties are written in jsonb's key order (shorter names first, then by bytes), so the canonical
+        // rendering the store hashes rarely has to reorder anything. Reading is unaffected.
+        var copy = new JsonSerializerOptions(options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        copy.TypeInfoResolver = (copy.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(InJsonbKeyOrder);
+        copy.MakeReadOnly();
+        Options = copy;
     }
 
     /// <summary>The serializer settings used for every payload.</summary>
@@ -126,6 +133,23 @@ public sealed partial class EventTypeRegistry
 
         return node.Deserialize(typesByName.TryGetValue(name, out var target) ? target : throw new UnknownEventTypeException($"upcasters of '{storedName}' form a cycle"), Options)
             ?? throw new JsonException($"event '{storedName}' has a null payload");
+    }
+
+    private static void InJsonbKeyOrder(JsonTypeInfo typeInfo)
+    {
+        if (typeInfo.Kind != JsonTypeInfoKind.Object)
+        {
+            return;
+        }
+
+        var ordered = typeInfo.Properties
+            .OrderBy(p => Encoding.UTF8.GetByteCount(p.Name))
+            .ThenBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            ordered[i].Order = i;
+        }
     }
 
     private static void ValidateName(string name)
