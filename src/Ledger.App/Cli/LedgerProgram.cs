@@ -13,10 +13,11 @@ public static class LedgerProgram
 
         commands:
           serve    run the HTTP API (migrates first); without a connection string a local PostgreSQL is started
-                   options: --urls URL (default http://127.0.0.1:5080), --connection CS
+                   options: --urls URL (default http://127.0.0.1:5080), --connection CS, --mllp-port N (HL7 v2 over MLLP)
           migrate  create or upgrade the database schema     options: --connection CS
           verify   recompute every hash and report tampering  options: --connection CS
           token    print a development bearer token            options: --role R --subject UUID [--hours N]
+                   or a delivery token of an enabled organisation: --organization ОГРН [--hours N] [--connection CS]
           help     print this text
 
         The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
@@ -40,13 +41,13 @@ public static class LedgerProgram
                     await output.WriteLineAsync(Usage);
                     return 0;
                 case "serve":
-                    command.AllowOnly("urls", "connection");
-                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output);
+                    command.AllowOnly("urls", "connection", "mllp-port");
+                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output, command.GetInt("mllp-port"));
                 case "migrate":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.MigrateAsync(settings, clock, output);
                 case "token":
-                    command.AllowOnly("role", "subject", "hours");
+                    command.AllowOnly("role", "subject", "hours", "organization", "connection");
                     return await TokenCommand.RunAsync(command, settings, clock, output, error);
                 case "verify":
                     command.AllowOnly("connection");

@@ -45,7 +45,15 @@ public static class LabReportMapping
             throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBR-7" : "Observation.effective[x]", "no collection or result time", "OBR", 7);
         }
 
-        var panels = document.Panels.Select(p => Panel(p, hl7, options)).ToList();
+        // An order without a result yet (e.g. a parent order whose results follow in other orders) is left out;
+        // a document needs at least one order with a result.
+        var resulted = document.Panels.Where(p => p.Observations.Any(IsResulted)).ToList();
+        if (resulted.Count == 0)
+        {
+            throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBX" : "DiagnosticReport.result", "no order of the message has an observation with a result", "OBX");
+        }
+
+        var panels = resulted.Select(p => Panel(p, hl7, options)).ToList();
         var specialist = first.ResponsibleSpecialist is { } party
             ? party.Display ?? string.Join(' ', new[] { party.Family, party.Given }.Where(s => !string.IsNullOrWhiteSpace(s)))
             : null;
@@ -65,12 +73,16 @@ public static class LabReportMapping
     {
         var code = panel.Code is { Code: { Length: > 0 } c } ? Code(panel.Code.System, c, hl7 ? "OBR-4" : "DiagnosticReport.code", "OBR", 4) : null;
         var name = panel.Code?.Text ?? panel.Code?.Code ?? string.Empty;
-        if (panel.Observations.Count == 0)
-        {
-            throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBX" : "DiagnosticReport.result", "an order without observations", "OBX");
-        }
+        // An observation not resulted yet (registered or preliminary, no value) is not a result: it is left out.
+        var resulted = panel.Observations.Where(IsResulted).ToList();
+        return new DomainPanel(code, name, resulted.Select(o => Observation(o, hl7, options)).ToList());
+    }
 
-        return new DomainPanel(code, name, panel.Observations.Select(o => Observation(o, hl7, options)).ToList());
+    /// <summary>False for an observation sent without a value while still registered or preliminary.</summary>
+    public static bool IsResulted(Parsed.LabObservation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        return observation.Values.Count > 0 || Status(observation.ResultStatus) is not (ObservationStatus.Registered or ObservationStatus.Preliminary);
     }
 
     private static DomainObservation Observation(Parsed.LabObservation o, bool hl7, IngestionOptions options)
