@@ -73,16 +73,20 @@ public static class LabReportMapping
     {
         var code = panel.Code is { Code: { Length: > 0 } c } ? Code(panel.Code.System, c, hl7 ? "OBR-4" : "DiagnosticReport.code", "OBR", 4) : null;
         var name = panel.Code?.Text ?? panel.Code?.Code ?? string.Empty;
-        // An observation not resulted yet (registered or preliminary, no value) is not a result: it is left out.
+        // An observation without a value is not a result: it is left out.
         var resulted = panel.Observations.Where(IsResulted).ToList();
         return new DomainPanel(code, name, resulted.Select(o => Observation(o, hl7, options)).ToList());
     }
 
-    /// <summary>False for an observation sent without a value while still registered or preliminary.</summary>
+    /// <summary>
+    /// False for an observation sent without a value (not resulted yet, or only a placeholder); a cancelled or
+    /// entered-in-error observation is kept, as a withdrawn one.
+    /// </summary>
     public static bool IsResulted(Parsed.LabObservation observation)
     {
         ArgumentNullException.ThrowIfNull(observation);
-        return observation.Values.Count > 0 || Status(observation.ResultStatus) is not (ObservationStatus.Registered or ObservationStatus.Preliminary);
+        return observation.Values.Any(v => !string.IsNullOrWhiteSpace(v.Text) || v.Number is not null || v.Attachment is not null)
+            || Status(observation.ResultStatus) is ObservationStatus.Cancelled or ObservationStatus.EnteredInError;
     }
 
     private static DomainObservation Observation(Parsed.LabObservation o, bool hl7, IngestionOptions options)
