@@ -131,8 +131,7 @@ public sealed class MllpListener(
             return ingestion.Answer(header, new Hl7ParseException(Hl7ErrorKind.Limit, $"frame larger than {options.MaxMessageBytes} bytes")).Ack;
         }
 
-        var facility = header.SendingFacility.Split(header.Separators.Component);
-        var organization = await directory.FindByFacilityAsync(facility.Take(2), cancellationToken);
+        var organization = await directory.FindByFacilityAsync(SendingFacility(frame.Bytes, header), cancellationToken);
         var source = remote?.IsIPv4MappedToIPv6 == true ? remote.MapToIPv4().ToString() : remote?.ToString();
         if (organization is null)
         {
@@ -153,6 +152,20 @@ public sealed class MllpListener(
         }
 
         return (await ingestion.IngestAsync(organization.OrganizationId, frame.Bytes, null, cancellationToken)).Ack;
+    }
+
+    /// <summary>MSH-4.1 and MSH-4.2, decoded in the message's character set when it parses, else as sent.</summary>
+    private static IEnumerable<string> SendingFacility(ReadOnlyMemory<byte> bytes, AckHeader header)
+    {
+        try
+        {
+            var facility = Hl7Parser.Parse(bytes.Span).Header.Field(4);
+            return [facility.Component(1).Value, facility.Component(2).Value];
+        }
+        catch (Hl7ParseException)
+        {
+            return header.SendingFacility.Split(header.Separators.Component).Take(2);
+        }
     }
 
     public override void Dispose()

@@ -288,7 +288,7 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
     /// <summary>Sets field <paramref name="field"/> of every <paramref name="segment"/> segment (segments end with CR, LF or CRLF).</summary>
     public static byte[] EditSegment(byte[] message, string segment, int field, string value)
     {
-        var text = Encoding.Latin1.GetString(message);
+        var text = Encoding.UTF8.GetString(message);
         var lines = text.Split(["\r\n", "\r", "\n"], StringSplitOptions.None);
         for (var i = 0; i < lines.Length; i++)
         {
@@ -301,6 +301,6 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
             }
         }
 
-        return Encoding.Latin1.GetBytes(string.Join('\r', lines));
+        return Encoding.UTF8.GetBytes(string.Join('\r', lines));
     }
 }
