@@ -75,6 +75,10 @@ public static class IngestionBenchmark
         Console.WriteLine($"message: ORU^R01, 20 OBX, {Message("sample").Length} bytes; {seconds} s per measurement; {clients} clients; {Environment.ProcessorCount} cores");
         Console.WriteLine();
 
+        // Warm-up (JIT, connection pools, first data keys), not reported.
+        await MaxAsync(clients, 3, () => new MllpSender(mllp.Endpoint!.Port));
+        await MaxAsync(clients, 3, () => new HttpSender(httpAddress, token));
+
         var mllpMax = await MaxAsync(clients, seconds, () => new MllpSender(mllp.Endpoint!.Port));
         var httpMax = await MaxAsync(clients, seconds, () => new HttpSender(httpAddress, token));
         var mllpSteady = await SteadyAsync(clients, seconds, rate, () => new MllpSender(mllp.Endpoint!.Port));
