@@ -19,11 +19,11 @@ public sealed class DeliveryGate(OrganizationDirectory directory, EventStore.Eve
     public async Task<GateDecision> CheckAsync(Guid? organizationId, string transport, string? source, CancellationToken cancellationToken)
     {
         var row = organizationId is { } id ? await directory.FindAsync(id, cancellationToken) : null;
-        return await DecideAsync(row, organizationId, transport, source, cancellationToken);
+        return await DecideAsync(row, transport, source, cancellationToken);
     }
 
     /// <summary>Checks an organisation already looked up (MLLP: by MSH-4); <paramref name="row"/> null means unknown.</summary>
-    public async Task<GateDecision> DecideAsync(OrganizationRow? row, Guid? organizationId, string transport, string? source, CancellationToken cancellationToken)
+    public async Task<GateDecision> DecideAsync(OrganizationRow? row, string transport, string? source, CancellationToken cancellationToken)
     {
         string? reason = row switch
         {

@@ -145,7 +145,7 @@ public sealed class MllpListener(
             return ingestion.Answer(header, new Hl7ParseException(Hl7ErrorKind.Unsupported, "MSH-4: this organisation may not deliver from this address", "MSH", 1, 4, 207)).Ack;
         }
 
-        var decision = await gate.DecideAsync(organization, organization.OrganizationId, "mllp", source, cancellationToken);
+        var decision = await gate.DecideAsync(organization, "mllp", source, cancellationToken);
         if (!decision.Allowed)
         {
             return ingestion.Answer(header, new Hl7ParseException(Hl7ErrorKind.Unsupported, $"the organisation may not deliver ({decision.Reason})", "MSH", 1, 4, 207)).Ack;

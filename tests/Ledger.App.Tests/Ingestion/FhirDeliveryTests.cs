@@ -251,6 +251,26 @@ public sealed class FhirDeliveryTests(DeliveryHost host) : IClassFixture<Deliver
         Assert.Equal(before, await host.EventCountAsync());
     }
 
+    [Fact]
+    public async Task An_attachment_over_the_limit_is_413()
+    {
+        var big = new byte[(5 * 1024 * 1024) + 1];
+        "%PDF"u8.CopyTo(big);
+        var json = $$$"""
+            {"resourceType":"DiagnosticReport","id":"ct10","status":"final",
+             "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0074","code":"RAD"}]}],
+             "code":{"text":"CT"},"subject":{"reference":"Patient/x"},"effectiveDateTime":"2024-03-01T10:00:00+03:00",
+             "conclusion":"ok","presentedForm":[{"contentType":"application/pdf","data":"{{{Convert.ToBase64String(big)}}}"}]}
+            """;
+        var before = await host.EventCountAsync();
+
+        var response = await DeliveryHost.PostFhirAsync(host.Lab.Client, Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("too-costly", (await OutcomeAsync(response)).GetProperty("issue")[0].GetProperty("code").GetString());
+        Assert.Equal(before, await host.EventCountAsync());
+    }
+
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/xml")]

@@ -282,6 +282,23 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
         Assert.Equal(before, await host.EventCountAsync());
     }
 
+    [Fact]
+    public async Task More_observations_than_the_limit_is_413_with_an_ar()
+    {
+        var before = await host.EventCountAsync();
+        var message = new StringBuilder("MSH|^~\\&|LIS|LAB|LEDGER|LEDGER|20260301120000+0300||ORU^R01|MANY-1|P|2.5.1\rPID|1||X1^^^LIS^MR\rOBR|1|O1||57021-8^CBC^LN|||20260301080000+0300\r");
+        for (var i = 1; i <= 1001; i++)
+        {
+            message.Append(System.Globalization.CultureInfo.InvariantCulture, $"OBX|{i}|NM|718-7^Hemoglobin^LN||120|g/L|||||F\r");
+        }
+
+        var response = await DeliveryHost.PostHl7Async(host.Lab.Client, Encoding.ASCII.GetBytes(message.ToString()));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("AR", DeliveryHost.AckCode(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(before, await host.EventCountAsync());
+    }
+
     /// <summary>Replaces PID-3 of a message.</summary>
     public static byte[] WithPid3(byte[] message, string pid3) => EditSegment(message, "PID", 3, pid3);
 

@@ -126,6 +126,22 @@ public sealed class MllpTests(DeliveryHost host) : IClassFixture<DeliveryHost>
     }
 
     [Fact]
+    public async Task A_suspended_organisation_gets_ar_over_mllp_and_a_recorded_refusal()
+    {
+        var org = await host.CreateOrganizationAsync(confirm: true, enable: true, mllpSources: ["127.0.0.1"], suspend: true);
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", host.MllpPort);
+        var stream = client.GetStream();
+
+        await stream.WriteAsync(Frame(MessageFrom(org.Ogrn, "SUSP-1")));
+        var ack = await ReadAckAsync(stream);
+
+        Assert.Equal("AR", DeliveryHost.AckCode(ack));
+        var refusal = (DeliveryRefused)host.Store.Deserialize(Assert.Single(await host.Store.ReadStreamAsync(DeliveryRefusals.StreamFor(org.Id))));
+        Assert.Equal("suspended", refusal.Reason);
+    }
+
+    [Fact]
     public async Task Garbage_between_frames_and_an_oversized_frame_leave_the_connection_usable()
     {
         using var client = new TcpClient();
