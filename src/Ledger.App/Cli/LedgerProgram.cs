@@ -13,10 +13,12 @@ public static class LedgerProgram
 
         commands:
           serve    run the HTTP API (migrates first); without a connection string a local PostgreSQL is started
-                   options: --urls URL (default http://127.0.0.1:5080), --connection CS, --demo (seed demo data, print tokens)
+                   options: --urls URL (default http://127.0.0.1:5080), --connection CS, --demo (seed demo data, print tokens),
+                   --mllp-port N (HL7 v2 over MLLP)
           migrate  create or upgrade the database schema     options: --connection CS
           verify   recompute every hash and report tampering  options: --connection CS
           token    print a development bearer token            options: --role R --subject UUID [--hours N]
+                   or a delivery token of an enabled organisation: --organization ОГРН [--hours N] [--connection CS]
           projections  state and lag of every projection      options: [--resume NAME | --skip NAME --reason TEXT | --rebuild NAME]
           dead-letters messages that failed every attempt      options: [--replay MESSAGE-ID] [--limit N]
           help     print this text
@@ -42,13 +44,13 @@ public static class LedgerProgram
                     await output.WriteLineAsync(Usage);
                     return 0;
                 case "serve":
-                    command.AllowOnly("urls", "connection", "demo");
-                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output, command.Has("demo"));
+                    command.AllowOnly("urls", "connection", "demo", "mllp-port");
+                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output, command.Has("demo"), command.GetInt("mllp-port"));
                 case "migrate":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.MigrateAsync(settings, clock, output);
                 case "token":
-                    command.AllowOnly("role", "subject", "hours");
+                    command.AllowOnly("role", "subject", "hours", "organization", "connection");
                     return await TokenCommand.RunAsync(command, settings, clock, output, error);
                 case "projections":
                     command.AllowOnly("connection", "resume", "skip", "reason", "rebuild");

@@ -10,13 +10,16 @@ namespace Ledger.App.Cli;
 /// <summary><c>ledger serve</c>: migrate, then run the HTTP API and the background work until stopped.</summary>
 public static class ServeCommand
 {
-    public static async Task<int> RunAsync(LedgerSettings settings, string urls, IClock clock, TextWriter output, bool demo = false)
+    public static async Task<int> RunAsync(LedgerSettings settings, string urls, IClock clock, TextWriter output, bool demo = false, int? mllpPort = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
         await using var database = await Database.OpenAsync(settings, output);
         var keys = LedgerKeys.Load(settings.Home, output);
-        await using var app = BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, keys, clock), urls);
+        await using var app = BuildApp(
+            new LedgerRuntime(database.ConnectionString, settings.Schema, keys, clock),
+            urls,
+            configure: mllpPort is { } port ? b => b.Configuration[Ingestion.IngestionFeature.MllpPortKey] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
         if (demo)
         {

@@ -12,6 +12,14 @@ public static class TokenCommand
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
+        if (command.Get("organization") is { } ogrn)
+        {
+            var (token, refusal) = await Organizations.OrganizationToken.IssueAsync(
+                settings, ogrn, new TokenService(LedgerKeys.Load(settings.Home, log), clock), Duration.FromHours(command.GetInt("hours") ?? 12), log);
+            await (token is null ? log.WriteLineAsync("ledger: " + refusal) : output.WriteLineAsync(token));
+            return token is null ? 1 : 0;
+        }
+
         var role = command.Get("role") ?? throw new UsageException("token needs --role (" + string.Join(", ", Roles.All) + ")");
         if (!Roles.All.Contains(role, StringComparer.Ordinal))
         {

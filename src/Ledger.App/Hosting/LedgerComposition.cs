@@ -19,6 +19,8 @@ public static class LedgerComposition
             registry.Register(descriptor.ClrType, descriptor.StoredName);
         }
 
+        Ingestion.IngestionFeature.RegisterEvents(registry);
+
         return registry;
     }
 

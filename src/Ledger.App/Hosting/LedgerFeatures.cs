@@ -1,4 +1,6 @@
 using Ledger.App.Health;
+using Ledger.App.Ingestion;
+using Ledger.App.Organizations;
 using Ledger.App.Patients;
 
 namespace Ledger.App.Hosting;
@@ -10,5 +12,7 @@ public static class LedgerFeatures
     [
         new HealthFeature(),
         new PatientsFeature(),
+        new OrganizationsFeature(),
+        new IngestionFeature(),
     ];
 }

@@ -22,6 +22,10 @@ public static class DomainJson
             DictionaryKeyPolicy = JsonNamingPolicy.CamelCase,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
 
+            // The store keeps payloads as PostgreSQL jsonb, which orders keys by length: a type discriminator
+            // such as "documentType" is not necessarily first when a payload is read back.
+            AllowOutOfOrderMetadataProperties = true,
+
             // Payloads are stored, hashed and read back as JSON, never embedded in HTML: keep Cyrillic and '+' as
             // they are instead of \uXXXX escapes. Whoever renders a value into HTML encodes it there.
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

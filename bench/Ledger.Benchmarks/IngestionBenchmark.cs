@@ -1,0 +1,263 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using Ledger.App.Cli;
+using Ledger.App.Hosting;
+using Ledger.App.Ingestion;
+using Ledger.App.Organizations;
+using Ledger.App.Security;
+using Ledger.App.Streams;
+using Ledger.Domain;
+using Ledger.Domain.Identifiers;
+using Ledger.Domain.Organizations;
+using Ledger.EventStore;
+using Ledger.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace Ledger.Benchmarks;
+
+/// <summary>
+/// Delivery of 20-observation ORU^R01 messages (a unique MSH-10 each, one patient each) to the real application on
+/// a durable PostgreSQL: the most messages per second concurrent clients get stored over MLLP and over HTTP, and
+/// the ACK latency (p50/p99, measured from the scheduled send time) at a steady offered rate.
+/// </summary>
+public static class IngestionBenchmark
+{
+    private const string Ogrn = "1027700132195";
+    private const string Inn = "7707083893";
+    private const string Oid = "1.2.643.5.1.13.13.12.2.77.7973";
+    private static long sequence;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var seconds = 10;
+        var clients = 16;
+        var rate = 200;
+        string? connection = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--seconds" when i + 1 < args.Length: seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--clients" when i + 1 < args.Length: clients = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--rate" when i + 1 < args.Length: rate = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--connection" when i + 1 < args.Length: connection = args[++i]; break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+
+        await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(Durable: true), connection);
+        var connectionString = await cluster.CreateDatabaseAsync("ingest");
+        var runtime = new LedgerRuntime(connectionString, "ledger", LedgerKeys.Ephemeral(), SystemClock.Instance);
+        await using var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", configure: builder =>
+        {
+            builder.Configuration[IngestionFeature.MllpPortKey] = "0";
+            builder.Configuration[IngestionFeature.MllpAddressKey] = "127.0.0.1";
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
+        await app.StartAsync();
+        var organization = await EnableOrganizationAsync(app.Services);
+        var mllp = app.Services.GetRequiredService<MllpListener>();
+        await mllp.Listening;
+        var httpAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var token = app.Services.GetRequiredService<TokenService>().Issue(Roles.Organization, organization, Duration.FromHours(1));
+
+        Console.WriteLine(connection is null ? "PostgreSQL: a durable cluster started for this run (fsync=on, synchronous_commit=on)" : "PostgreSQL: the server given by --connection");
+        Console.WriteLine($"message: ORU^R01, 20 OBX, {Message("sample").Length} bytes; {seconds} s per measurement; {clients} clients; {Environment.ProcessorCount} cores");
+        Console.WriteLine();
+
+        // Warm-up (JIT, connection pools, first data keys), not reported.
+        await MaxAsync(clients, 3, () => new MllpSender(mllp.Endpoint!.Port));
+        await MaxAsync(clients, 3, () => new HttpSender(httpAddress, token));
+
+        var mllpMax = await MaxAsync(clients, seconds, () => new MllpSender(mllp.Endpoint!.Port));
+        var httpMax = await MaxAsync(clients, seconds, () => new HttpSender(httpAddress, token));
+        var mllpSteady = await SteadyAsync(clients, seconds, rate, () => new MllpSender(mllp.Endpoint!.Port));
+        var httpSteady = await SteadyAsync(clients, seconds, rate, () => new HttpSender(httpAddress, token));
+
+        Console.WriteLine("| transport | max messages/s | offered rate | achieved/s | ACK p50 ms | ACK p99 ms | errors |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine(Row("MLLP", mllpMax, rate, mllpSteady));
+        Console.WriteLine(Row("HTTP", httpMax, rate, httpSteady));
+        await app.StopAsync();
+        return 0;
+    }
+
+    private static string Row(string transport, double max, int rate, (double Rate, double P50, double P99, int Errors) steady) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {transport} | {max:F0} | {rate} | {steady.Rate:F0} | {steady.P50:F1} | {steady.P99:F1} | {steady.Errors} |");
+
+    private static async Task<Guid> EnableOrganizationAsync(IServiceProvider services)
+    {
+        var executor = services.GetRequiredService<CommandExecutor>();
+        var id = new OrganizationId(Guid.CreateVersion7());
+        var registry = OrganizationRegistry.ParseCsv($"ogrn,inn,name,type,oid\n{Ogrn},{Inn},Bench Lab,laboratory,{Oid}\n");
+        var context = new CommandContext(Guid.NewGuid(), new EventMetadata());
+        var stream = StreamIds.Organization(id);
+        await executor.ExecuteAsync(Deciders.Organization, stream, new RegisterOrganization(id, Domain.Identifiers.Inn.Parse(Inn), Domain.Identifiers.Ogrn.Parse(Ogrn), OrganizationType.Laboratory, "Bench Lab", Oid), context);
+        await executor.ExecuteAsync(Deciders.Organization, stream, new VerifyOrganization(id, registry), context with { CommandId = Guid.NewGuid() });
+        await executor.ExecuteAsync(Deciders.Organization, stream, new EnableDelivery(id), context with { CommandId = Guid.NewGuid() });
+        await services.GetRequiredService<OrganizationDirectory>().SetMllpSourcesAsync(id.Value, ["127.0.0.1"]);
+        return id.Value;
+    }
+
+    /// <summary>An ORU^R01 with 20 observations; the control id and the patient differ per message.</summary>
+    private static byte[] Message(string controlId)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"MSH|^~\\&|LIS|{Ogrn}|LEDGER|LEDGER|20260301120000+0300||ORU^R01^ORU_R01|{controlId}|P|2.5.1|||||||UNICODE UTF-8\r");
+        sb.Append(CultureInfo.InvariantCulture, $"PID|1||P{controlId}^^^LIS^MR||Иванова^Мария||19840602|F\r");
+        sb.Append(CultureInfo.InvariantCulture, $"OBR|1|{controlId}|F{controlId}|57021-8^CBC W Auto Differential panel in Blood^LN|||20260301080000+0300|||||||||||||||20260301110000+0300|||F\r");
+        for (var i = 1; i <= 20; i++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"OBX|{i}|NM|718-7^Hemoglobin [Mass/volume] in Blood^LN||{120 + i}.5|g/L^g/L^UCUM|120-160|N|||F|||20260301080000+0300\r");
+        }
+
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private static string NextId() => "B" + Interlocked.Increment(ref sequence).ToString(CultureInfo.InvariantCulture) + "-" + Environment.TickCount64.ToString(CultureInfo.InvariantCulture);
+
+    private interface ISender : IAsyncDisposable
+    {
+        Task<bool> SendAsync(byte[] message, CancellationToken cancellationToken);
+    }
+
+    private sealed class MllpSender(int port) : ISender
+    {
+        private readonly TcpClient client = new();
+        private NetworkStream? stream;
+        private readonly byte[] buffer = new byte[8192];
+
+        public async Task<bool> SendAsync(byte[] message, CancellationToken cancellationToken)
+        {
+            if (stream is null)
+            {
+                await client.ConnectAsync("127.0.0.1", port, cancellationToken);
+                stream = client.GetStream();
+            }
+
+            await stream.WriteAsync((byte[])[0x0B, .. message, 0x1C, 0x0D], cancellationToken);
+            var ack = new List<byte>();
+            while (true)
+            {
+                var read = await stream.ReadAsync(buffer, cancellationToken);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                ack.AddRange(buffer.AsSpan(0, read));
+                if (ack.Count >= 2 && ack[^2] == 0x1C && ack[^1] == 0x0D)
+                {
+                    return Encoding.UTF8.GetString(ack.ToArray()).Contains("MSA|AA|", StringComparison.Ordinal);
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class HttpSender(Uri address, string token) : ISender
+    {
+        private readonly HttpClient client = new() { BaseAddress = address, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+
+        public async Task<bool> SendAsync(byte[] message, CancellationToken cancellationToken)
+        {
+            using var content = new ByteArrayContent(message);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/hl7-v2");
+            using var response = await client.PostAsync(new Uri("/api/v1/ingest/hl7v2", UriKind.Relative), content, cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Each client sends, waits for the ACK, and sends the next: stored messages per second.</summary>
+    private static async Task<double> MaxAsync(int clients, int seconds, Func<ISender> create)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var watch = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            await using var sender = create();
+            var stored = 0;
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    stored += await sender.SendAsync(Message(NextId()), stop.Token) ? 1 : 0;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return stored;
+        })));
+        return counts.Sum() / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Messages offered at a fixed rate; latency counts from the scheduled send time (no coordinated omission).</summary>
+    private static async Task<(double Rate, double P50, double P99, int Errors)> SteadyAsync(int clients, int seconds, int rate, Func<ISender> create)
+    {
+        var queue = Channel.CreateUnbounded<long>();
+        var latencies = new ConcurrentBag<double>();
+        var errors = 0;
+        var watch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            await using var sender = create();
+            await foreach (var scheduled in queue.Reader.ReadAllAsync())
+            {
+                var ok = await sender.SendAsync(Message(NextId()), CancellationToken.None);
+                if (ok)
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(scheduled).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        })).ToList();
+        var total = rate * seconds;
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < total; i++)
+        {
+            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                var wait = TimeSpan.FromTicks((due - Stopwatch.GetTimestamp()) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+                if (wait > TimeSpan.FromMilliseconds(2))
+                {
+                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
+                }
+            }
+
+            queue.Writer.TryWrite(due);
+        }
+
+        queue.Writer.Complete();
+        await Task.WhenAll(workers);
+        var sorted = latencies.Order().ToArray();
+        double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        return (sorted.Length / watch.Elapsed.TotalSeconds, Percentile(0.50), Percentile(0.99), errors);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text;
+using Ledger.App.Http;
+using Ledger.App.Security;
+
+namespace Ledger.App.Ingestion;
+
+/// <summary>Delivery over HTTP: <c>POST /api/v1/ingest/hl7v2</c> and <c>POST /api/v1/ingest/fhir</c> (role organization).</summary>
+public static class IngestionEndpoints
+{
+    public const string Hl7ContentType = "application/hl7-v2";
+    public const string FhirContentType = "application/fhir+json";
+
+    private static readonly string[] Hl7Types = [Hl7ContentType, "x-application/hl7-v2+er7", "text/plain"];
+    private static readonly string[] FhirTypes = [FhirContentType, "application/json"];
+
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/ingest").RequireAuthorization(p => p.RequireRole(Roles.Organization)).WithTags("Ingestion");
+        group.MapPost("/hl7v2", Hl7Async);
+        group.MapPost("/fhir", FhirAsync);
+    }
+
+    private static async Task<IResult> Hl7Async(HttpContext http, DeliveryGate gate, Hl7Ingestion ingestion, IngestionOptions options, CancellationToken cancellationToken)
+    {
+        if (await RefusedAsync(http, gate, "http-hl7v2", Hl7Types, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        var body = await ReadAsync(http, options.MaxMessageBytes, cancellationToken);
+        var answer = await ingestion.IngestAsync(http.User.SubjectId()!.Value, body, IdempotencyKey(http), cancellationToken);
+        return Results.Text(answer.Ack, Hl7ContentType, Encoding.UTF8, answer.HttpStatus);
+    }
+
+    private static async Task<IResult> FhirAsync(HttpContext http, DeliveryGate gate, FhirIngestion ingestion, IngestionOptions options, CancellationToken cancellationToken)
+    {
+        if (await RefusedAsync(http, gate, "http-fhir", FhirTypes, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        var body = await ReadAsync(http, options.MaxFhirBytes, cancellationToken);
+        var answer = await ingestion.IngestAsync(http.User.SubjectId()!.Value, body, IdempotencyKey(http), cancellationToken);
+        return Results.Text(answer.OperationOutcome, FhirContentType, Encoding.UTF8, answer.HttpStatus);
+    }
+
+    private static async Task<IResult?> RefusedAsync(HttpContext http, DeliveryGate gate, string transport, string[] contentTypes, CancellationToken cancellationToken)
+    {
+        var decision = await gate.CheckAsync(http.User.SubjectId(), transport, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        if (!decision.Allowed)
+        {
+            return decision.Unknown
+                ? ProblemTypes.Problem(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unknown organisation", "the token names no registered organisation")
+                : ProblemTypes.Problem(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "The organisation may not deliver", $"organisation status: {decision.Reason}");
+        }
+
+        var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
+        if (mediaType is null || !contentTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
+        {
+            return ProblemTypes.Problem(
+                StatusCodes.Status415UnsupportedMediaType, ProblemTypes.Unsupported, "Unsupported content type", $"send one of {string.Join(", ", contentTypes)}");
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads the body up to one byte past the limit, so that the ingestion reports the limit itself.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpContext http, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limit)
+            {
+                break;
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static string? IdempotencyKey(HttpContext http) =>
+        http.Request.Headers.TryGetValue("Idempotency-Key", out var values) && values.Count == 1 && values[0] is { Length: > 0 and <= 200 } key ? key : null;
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using Ledger.App.Hosting;
+using Ledger.EventStore.Messaging;
+using Ledger.EventStore.Projections;
+using Ledger.EventStore.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Ledger.App.Ingestion;
+
+/// <summary>Delivery of results: HL7 v2 over HTTP and MLLP, FHIR R4 over HTTP, pending results (docs/ingestion.md).</summary>
+public sealed class IngestionFeature : ILedgerFeature
+{
+    /// <summary>Configuration key of the MLLP port (absent: no listener; 0: any free port).</summary>
+    public const string MllpPortKey = "Ledger:MllpPort";
+
+    /// <summary>Configuration key of the address the MLLP listener binds (default: all addresses).</summary>
+    public const string MllpAddressKey = "Ledger:MllpAddress";
+
+    public void AddServices(IServiceCollection services)
+    {
+        services.TryAddSingleton(new IngestionOptions());
+        services.AddSingleton<IngestionTables>();
+        services.AddSingleton<PendingResultsTrigger>();
+        services.AddSingleton<PatientResolver>();
+        services.AddSingleton<DeliveryGate>();
+        services.AddSingleton<Hl7Ingestion>();
+        services.AddSingleton<FhirIngestion>();
+        services.AddSingleton(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var port = configuration.GetValue<int?>(MllpPortKey);
+            var address = configuration[MllpAddressKey] is { Length: > 0 } text ? IPAddress.Parse(text) : null;
+            return new MllpSettings(port, address);
+        });
+        services.AddSingleton<MllpListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<MllpListener>());
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder routes) => IngestionEndpoints.Map(routes);
+
+    public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) =>
+        [services.GetRequiredService<IngestionTables>(), services.GetRequiredService<PendingResultsTrigger>()];
+
+    public void AddMessageTypes(EventTypeRegistry messageTypes)
+    {
+        ArgumentNullException.ThrowIfNull(messageTypes);
+        messageTypes.Register<ResolvePendingResults>("ingestion.resolve_pending_results.v1");
+        messageTypes.Register<ResolvePendingDocument>("ingestion.resolve_pending_document.v1");
+    }
+
+    public void AddHandlers(MessageHandlers handlers, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(handlers);
+        handlers.Add(new ResolvePendingResultsHandler(services.GetRequiredService<IngestionTables>()));
+        handlers.Add(new ResolvePendingDocumentHandler(services.GetRequiredService<EventStore.EventStore>()));
+    }
+
+    /// <summary>Registers the ingestion's own event types (see <see cref="DeliveryRefusals"/>).</summary>
+    public static void RegisterEvents(EventTypeRegistry registry) => DeliveryRefusals.RegisterEvents(registry);
+}

@@ -1,0 +1,198 @@
+using Ledger.App.Ingestion.Parsed;
+using Ledger.Domain;
+using Ledger.Domain.Identifiers;
+using Ledger.Domain.Results;
+using NodaTime;
+using DomainObservation = Ledger.Domain.Results.LabObservation;
+using DomainPanel = Ledger.Domain.Results.LabPanel;
+using DomainRange = Ledger.Domain.Results.ReferenceRange;
+
+namespace Ledger.App.Ingestion;
+
+/// <summary>
+/// Maps a parsed <see cref="LabResultDocument"/> to the domain's <see cref="LabReport"/> (docs/ingestion.md,
+/// "Mapping"). Errors name the HL7 field (<c>OBX-3</c>) or the FHIRPath (<c>Observation.code</c>).
+/// </summary>
+public static class LabReportMapping
+{
+    /// <summary>Code system of codes sent without one.</summary>
+    public const string LocalCodeSystem = "urn:ledger:local-code";
+
+    public static LabReport ToReport(LabResultDocument document, Guid sender, IngestionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(options);
+        var hl7 = document.Source == IngestSource.Hl7v2;
+        var observations = document.Panels.Sum(p => p.Observations.Count);
+        if (observations > options.MaxObservations)
+        {
+            throw new IngestionError(IngestionErrorKind.TooLarge, hl7 ? "OBX" : "Observation", $"{observations} observations, at most {options.MaxObservations} allowed", "OBX");
+        }
+
+        var first = document.Panels[0];
+        var order = document.Panels.Select(p => p.PlacerOrderNumber ?? p.FillerOrderNumber).FirstOrDefault(o => !string.IsNullOrWhiteSpace(o))
+            ?? document.SourceId;
+        if (string.IsNullOrWhiteSpace(order))
+        {
+            throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBR-2" : "DiagnosticReport.identifier", "no order number (placer or filler)", "OBR", 2);
+        }
+
+        var allObservations = document.Panels.SelectMany(p => p.Observations).ToList();
+        var collected = Min(document.Panels.Select(p => p.CollectedAt).Concat(allObservations.Select(o => o.ObservedAt)));
+        var issued = Max(document.Panels.Select(p => p.IssuedAt).Concat(allObservations.Select(o => o.IssuedAt)));
+        if (collected is null && issued is null)
+        {
+            throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBR-7" : "Observation.effective[x]", "no collection or result time", "OBR", 7);
+        }
+
+        // An order without a result yet (e.g. a parent order whose results follow in other orders) is left out;
+        // a document needs at least one order with a result.
+        var resulted = document.Panels.Where(p => p.Observations.Any(IsResulted)).ToList();
+        if (resulted.Count == 0)
+        {
+            throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBX" : "DiagnosticReport.result", "no order of the message has an observation with a result", "OBX");
+        }
+
+        var panels = resulted.Select(p => Panel(p, hl7, options)).ToList();
+        var specialist = first.ResponsibleSpecialist is { } party
+            ? party.Display ?? string.Join(' ', new[] { party.Family, party.Given }.Where(s => !string.IsNullOrWhiteSpace(s)))
+            : null;
+        var comments = document.Comments.Concat(document.Panels.SelectMany(p => p.Comments)).Where(c => !string.IsNullOrWhiteSpace(c)).ToList();
+        return new LabReport(
+            order.Trim(),
+            null,
+            (collected ?? issued)!.Value,
+            (issued ?? collected)!.Value,
+            new OrganizationId(sender),
+            string.IsNullOrWhiteSpace(specialist) ? null : specialist,
+            panels,
+            comments.Count == 0 ? null : string.Join("\n", comments));
+    }
+
+    private static DomainPanel Panel(Parsed.LabPanel panel, bool hl7, IngestionOptions options)
+    {
+        var code = panel.Code is { Code: { Length: > 0 } c } ? Code(panel.Code.System, c, hl7 ? "OBR-4" : "DiagnosticReport.code", "OBR", 4) : null;
+        var name = panel.Code?.Text ?? panel.Code?.Code ?? string.Empty;
+        // An observation without a value is not a result: it is left out.
+        var resulted = panel.Observations.Where(IsResulted).ToList();
+        return new DomainPanel(code, name, resulted.Select(o => Observation(o, hl7, options)).ToList());
+    }
+
+    /// <summary>
+    /// False for an observation sent without a value (not resulted yet, or only a placeholder); a cancelled or
+    /// entered-in-error observation is kept, as a withdrawn one.
+    /// </summary>
+    public static bool IsResulted(Parsed.LabObservation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        return observation.Values.Any(v => !string.IsNullOrWhiteSpace(v.Text) || v.Number is not null || v.Attachment is not null)
+            || Status(observation.ResultStatus) is ObservationStatus.Cancelled or ObservationStatus.EnteredInError;
+    }
+
+    private static DomainObservation Observation(Parsed.LabObservation o, bool hl7, IngestionOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(o.Code.Code))
+        {
+            throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBX-3" : "Observation.code", "the observation has no code", "OBX", 3);
+        }
+
+        var code = Code(o.Code.System, o.Code.Code, hl7 ? "OBX-3" : "Observation.code", "OBX", 3);
+        foreach (var attachment in o.Values.Select(v => v.Attachment).OfType<Parsed.Attachment>())
+        {
+            if (attachment.Data.Length > options.MaxAttachmentBytes)
+            {
+                throw new IngestionError(IngestionErrorKind.TooLarge, hl7 ? "OBX-5" : "Observation.value[x]", $"attachment of {attachment.Data.Length} bytes, at most {options.MaxAttachmentBytes} allowed", "OBX", 5);
+            }
+
+            if (AttachmentSniffer.Sniff(attachment.Data.Span) is null)
+            {
+                throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBX-5" : "Observation.value[x]", "attachment content is not PDF, PNG, JPEG or DICOM", "OBX", 5);
+            }
+        }
+
+        decimal? number = o.Values.Count == 1 ? o.Values[0].Number : null;
+        var text = o.Values.Count == 0 ? null : string.Join("; ", o.Values.Select(v => v.Kind == ObservationValueKind.Attachment ? "[attachment]" : v.Text).Where(t => !string.IsNullOrEmpty(t)));
+        UcumUnit? unit = null;
+        var unitText = o.Unit?.Code ?? o.Unit?.Text;
+        if (number is not null)
+        {
+            if (unitText is not null && UcumUnit.TryParse(unitText, out var parsed, out _))
+            {
+                unit = parsed;
+                text = null;
+            }
+            else
+            {
+                // A number without a usable unit is kept as the text it was sent as.
+                number = null;
+                text = unitText is null ? text : $"{text} {unitText}";
+            }
+        }
+
+        var range = o.ReferenceRange is { } r ? new DomainRange(r.Low, r.High, r.Text) : null;
+        var flag = o.AbnormalFlags.Select(f => AbnormalFlag.TryParse(f, out var parsedFlag, out _) ? parsedFlag : null).FirstOrDefault(f => f is not null);
+        var comments = o.Comments.Where(c => !string.IsNullOrWhiteSpace(c)).ToList();
+        return new DomainObservation(
+            code,
+            o.Code.Text ?? o.Code.Code!,
+            number,
+            string.IsNullOrEmpty(text) ? null : text,
+            unit,
+            range,
+            flag,
+            Status(o.ResultStatus),
+            comments.Count == 0 ? null : string.Join("\n", comments));
+    }
+
+    private static ObservationCode Code(string? system, string code, string field, string segment, int number)
+    {
+        try
+        {
+            return new ObservationCode(string.IsNullOrWhiteSpace(system) ? LocalCodeSystem : system, code);
+        }
+        catch (DomainValidationException e)
+        {
+            throw new IngestionError(IngestionErrorKind.Invalid, field, e.Reason, segment, number);
+        }
+    }
+
+    /// <summary>HL7 table 0085 (OBX-11) and FHIR Observation.status to the domain's status; unknown is final.</summary>
+    public static ObservationStatus Status(string? status) => status?.Trim().ToUpperInvariant() switch
+    {
+        "P" or "PRELIMINARY" => ObservationStatus.Preliminary,
+        "C" or "CORRECTED" => ObservationStatus.Corrected,
+        "A" or "AMENDED" => ObservationStatus.Amended,
+        "X" or "D" or "CANCELLED" => ObservationStatus.Cancelled,
+        "W" or "ENTERED-IN-ERROR" => ObservationStatus.EnteredInError,
+        "I" or "R" or "REGISTERED" => ObservationStatus.Registered,
+        _ => ObservationStatus.Final,
+    };
+
+    private static Instant? Min(IEnumerable<Instant?> values) => values.Where(v => v is not null).DefaultIfEmpty(null).Min();
+
+    private static Instant? Max(IEnumerable<Instant?> values) => values.Where(v => v is not null).DefaultIfEmpty(null).Max();
+}
+
+/// <summary>Recognises attachment content from its bytes; a declared content type is never trusted.</summary>
+public static class AttachmentSniffer
+{
+    public static AttachmentContentType? Sniff(ReadOnlySpan<byte> data)
+    {
+        if (data.StartsWith("%PDF"u8))
+        {
+            return AttachmentContentType.Pdf;
+        }
+
+        if (data.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            return AttachmentContentType.Png;
+        }
+
+        if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+        {
+            return AttachmentContentType.Jpeg;
+        }
+
+        return data.Length >= 132 && data.Slice(128, 4).SequenceEqual("DICM"u8) ? AttachmentContentType.Dicom : null;
+    }
+}
