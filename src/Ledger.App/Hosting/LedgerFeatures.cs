@@ -1,3 +1,6 @@
+using Ledger.App.AccessJournal;
+using Ledger.App.Cabinet;
+using Ledger.App.Consents;
 using Ledger.App.Health;
 using Ledger.App.Patients;
 
@@ -10,5 +13,8 @@ public static class LedgerFeatures
     [
         new HealthFeature(),
         new PatientsFeature(),
+        new ConsentsFeature(),
+        new CabinetFeature(),
+        new AccessJournalFeature(),
     ];
 }
