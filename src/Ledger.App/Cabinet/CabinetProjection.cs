@@ -65,7 +65,7 @@ public sealed class CabinetProjection : IProjection
 
             var at = recorded.RecordedAt.ToDateTimeUtc();
             await using var command = new NpgsqlCommand { Connection = transaction.Connection, Transaction = transaction };
-            switch (batch.Deserialize(recorded))
+            switch (ResultEventReader.Deserialize(batch, recorded))
             {
                 case LabResultArrived e: Insert(command, table, e, e.Report, at); break;
                 case InstrumentalStudyArrived e: Insert(command, table, e, e.Study, at); break;

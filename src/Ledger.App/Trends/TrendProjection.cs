@@ -1,3 +1,4 @@
+using Ledger.App.Cabinet;
 using Ledger.App.Patients;
 using Ledger.Domain.Results;
 using Ledger.EventStore.Projections;
@@ -50,7 +51,7 @@ public sealed class TrendProjection : IProjection
         var table = batch.Table(Table);
         foreach (var recorded in batch.Events.Where(e => !e.IsErased))
         {
-            switch (batch.Deserialize(recorded))
+            switch (ResultEventReader.Deserialize(batch, recorded))
             {
                 case LabResultArrived e:
                     await WriteAsync(transaction, table, e.DocumentId.Value, e.Patient, e.Report, replace: false, cancellationToken);
