@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using Ledger.App.Security;
+using Ledger.App.Tests.Consents;
+using Ledger.EventStore.Projections;
+using Ledger.EventStore.Protection;
+using Ledger.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Xunit;
+
+namespace Ledger.App.Tests.Patients;
+
+public sealed class ErasureTests
+{
+    private static readonly string[] Tables = ["cabinet_documents", "trend_points", "access_journal", "consents_active", "cabinet_visits", "patient_identifiers"];
+
+    private static async Task<long> RowsAsync(LedgerHost host, string table, Guid patient)
+    {
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM ledger.{table} WHERE patient_id = @p", connection);
+        command.Parameters.AddWithValue("p", patient);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Erasing_a_patient_purges_every_read_model_and_a_rebuild_keeps_them_out()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var patient = await Seed.PatientAsync(host);
+        var survivor = await Seed.PatientAsync(host);
+        var document = await Seed.DocumentAsync(host, patient);
+        await Seed.DocumentAsync(host, survivor);
+        using var client = host.ClientAs(Roles.Patient, patient);
+        await ShareLinkTests.GrantAsync(client);
+        await client.GetAsync(new Uri($"/api/v1/patients/me/documents/{document}", UriKind.Relative));
+        await client.GetAsync(new Uri("/api/v1/patients/me/documents", UriKind.Relative));
+        await Seed.CatchUpAsync(host);
+        foreach (var table in Tables)
+        {
+            Assert.True(await RowsAsync(host, table, patient) > 0, table);
+        }
+
+        using var admin = host.ClientAs(Roles.Admin, Guid.NewGuid());
+        var erased = await admin.PostAsync(new Uri($"/api/v1/patients/{patient}/erase", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        foreach (var table in Tables)
+        {
+            Assert.Equal(0, await RowsAsync(host, table, patient));
+        }
+
+        var daemon = host.Services.GetRequiredService<ProjectionDaemon>();
+        foreach (var name in new[] { "cabinet", "trends", "access_journal" })
+        {
+            await daemon.RebuildAsync(name);
+        }
+
+        await Seed.CatchUpAsync(host);
+        foreach (var table in Tables)
+        {
+            Assert.Equal(0, await RowsAsync(host, table, patient));
+        }
+
+        Assert.True(await RowsAsync(host, "cabinet_documents", survivor) > 0);
+        Assert.True(await host.Services.GetRequiredService<DataKeyProtector>().IsDestroyedAsync(patient));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"/api/v1/patients/me/documents/{document}", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri("/api/v1/patients/me", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Only_an_admin_erases_and_an_unknown_patient_is_a_404()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var patient = await Seed.PatientAsync(host);
+        using var support = host.ClientAs(Roles.Support, Guid.NewGuid());
+        using var admin = host.ClientAs(Roles.Admin, Guid.NewGuid());
+
+        var bySupport = await support.PostAsync(new Uri($"/api/v1/patients/{patient}/erase", UriKind.Relative), null);
+        var unknown = await admin.PostAsync(new Uri($"/api/v1/patients/{Guid.NewGuid()}/erase", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.Forbidden, bySupport.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync(new Uri($"/api/v1/patients/{patient}/erase", UriKind.Relative), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync(new Uri($"/api/v1/patients/{patient}/erase", UriKind.Relative), null)).StatusCode);
+    }
+}
