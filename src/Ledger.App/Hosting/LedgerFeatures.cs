@@ -1,4 +1,5 @@
 using Ledger.App.AccessJournal;
+using Ledger.App.Audit;
 using Ledger.App.Cabinet;
 using Ledger.App.Consents;
 using Ledger.App.Health;
@@ -16,5 +17,6 @@ public static class LedgerFeatures
         new ConsentsFeature(),
         new CabinetFeature(),
         new AccessJournalFeature(),
+        new AuditFeature(),
     ];
 }
