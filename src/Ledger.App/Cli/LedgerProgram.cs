@@ -17,6 +17,8 @@ public static class LedgerProgram
           migrate  create or upgrade the database schema     options: --connection CS
           verify   recompute every hash and report tampering  options: --connection CS
           token    print a development bearer token            options: --role R --subject UUID [--hours N]
+          export   write the compliance NDJSON export to a file  options: --out FILE [--from T] [--to T]
+                   [--stream-type T] [--patient UUID] [--connection CS]; check it with tools/verify_export.py
           help     print this text
 
         The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
@@ -48,6 +50,9 @@ public static class LedgerProgram
                 case "token":
                     command.AllowOnly("role", "subject", "hours");
                     return await TokenCommand.RunAsync(command, settings, clock, output, error);
+                case "export":
+                    command.AllowOnly("out", "from", "to", "stream-type", "patient", "connection");
+                    return await ExportCommand.RunAsync(command, settings, output, error);
                 case "verify":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.VerifyAsync(settings, output);

@@ -1,6 +1,7 @@
 using Ledger.App.AccessJournal;
 using Ledger.App.Audit;
 using Ledger.App.Cabinet;
+using Ledger.App.Compliance;
 using Ledger.App.Consents;
 using Ledger.App.Health;
 using Ledger.App.Patients;
@@ -18,5 +19,6 @@ public static class LedgerFeatures
         new CabinetFeature(),
         new AccessJournalFeature(),
         new AuditFeature(),
+        new ComplianceFeature(),
     ];
 }
