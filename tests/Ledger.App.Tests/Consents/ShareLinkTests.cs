@@ -159,6 +159,28 @@ public sealed class ShareLinkTests
         Assert.Equal(0, (await stranger.GetFromJsonAsync<JsonElement>("/api/v1/patients/me/consents")).GetArrayLength());
     }
 
+    [Fact]
+    public async Task A_repeated_grant_with_the_same_idempotency_key_returns_the_same_consent_without_a_new_link()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var id = await Seed.PatientAsync(host);
+        using var patient = host.ClientAs(Roles.Patient, id);
+        patient.DefaultRequestHeaders.Add("Idempotency-Key", "grant-1");
+        var body = new { doctorSurname = "Петров", doctorGivenName = "Алексей", doctorSnils = Seed.NewSnils(), purpose = "консультация", validUntil = "2026-03-09T09:00:00Z" };
+
+        var first = await patient.PostAsJsonAsync("/api/v1/patients/me/consents", body);
+        var second = await patient.PostAsJsonAsync("/api/v1/patients/me/consents", body);
+        var one = await first.Content.ReadFromJsonAsync<JsonElement>();
+        var two = await second.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(one.GetProperty("consentId").GetGuid(), two.GetProperty("consentId").GetGuid());
+        Assert.False(two.TryGetProperty("shareToken", out _));
+        Assert.Single((await patient.GetFromJsonAsync<JsonElement>("/api/v1/patients/me/consents")).EnumerateArray());
+        Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync(new Uri($"/api/v1/shared/{one.GetProperty("shareToken").GetString()}/documents", UriKind.Relative))).StatusCode);
+    }
+
     [Theory]
     [InlineData("{\"doctorSurname\":\"П\",\"doctorGivenName\":\"А\",\"doctorSnils\":\"1\",\"purpose\":\"x\",\"validUntil\":\"2026-03-09T09:00:00Z\"}", "doctorSnils")]
     [InlineData("{\"doctorSurname\":\"П\",\"doctorGivenName\":\"А\",\"doctorSnils\":\"112-233-445 95\",\"purpose\":\"x\",\"validUntil\":\"soon\"}", "validUntil")]
