@@ -6,6 +6,7 @@ using Ledger.EventStore.Projections;
 using Ledger.EventStore.Protection;
 using Ledger.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
 using Npgsql;
 using Xunit;
 
@@ -66,6 +67,34 @@ public sealed class ErasureTests
         Assert.True(await host.Services.GetRequiredService<DataKeyProtector>().IsDestroyedAsync(patient));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"/api/v1/patients/me/documents/{document}", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri("/api/v1/patients/me", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_second_purge_after_the_key_cache_ttl_removes_rows_a_node_wrote_meanwhile()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var patient = await Seed.PatientAsync(host);
+        using var admin = host.ClientAs(Roles.Admin, Guid.NewGuid(), Duration.FromDays(1));
+        await admin.PostAsync(new Uri($"/api/v1/patients/{patient}/erase", UriKind.Relative), null);
+
+        // A node that still had the key cached wrote a visit row after the first purge.
+        await using (var connection = new NpgsqlConnection(host.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand("INSERT INTO ledger.cabinet_visits (patient_id, last_visit_at) VALUES (@p, now())", connection);
+            insert.Parameters.AddWithValue("p", patient);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(1, await RowsAsync(host, "cabinet_visits", patient));
+        host.Clock.Advance(host.Services.GetRequiredService<DataKeyProtector>().CacheTtl + Duration.FromSeconds(10));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await RowsAsync(host, "cabinet_visits", patient) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, await RowsAsync(host, "cabinet_visits", patient));
     }
 
     [Fact]
