@@ -44,6 +44,7 @@ public sealed class AccessJournalProjection : IProjection
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(transaction);
         var table = batch.Table(Table);
+        var patients = new HashSet<Guid>();
         foreach (var recorded in batch.Events.Where(e => !e.IsErased))
         {
             var row = batch.Deserialize(recorded) switch
@@ -56,6 +57,8 @@ public sealed class AccessJournalProjection : IProjection
             {
                 continue;
             }
+
+            patients.Add(row.PatientId);
 
             await using var command = new NpgsqlCommand($"""
                 INSERT INTO {table} (event_id, patient_id, at, recorded_at, stream_version, actor_kind, actor_id, document_id, purpose, consent_id, channel, source_address, outcome, reason_code)
@@ -78,6 +81,6 @@ public sealed class AccessJournalProjection : IProjection
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, cancellationToken, byDigest: false);
+        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, [], cancellationToken);
     }
 }

@@ -56,6 +56,8 @@ public sealed class CabinetProjection : IProjection
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(transaction);
         var table = batch.Table(Table);
+        var patients = new HashSet<Guid>();
+        var digests = new HashSet<string>(StringComparer.Ordinal);
         foreach (var recorded in batch.Events)
         {
             if (recorded.IsErased)
@@ -64,8 +66,10 @@ public sealed class CabinetProjection : IProjection
             }
 
             var at = recorded.RecordedAt.ToDateTimeUtc();
+            var data = ResultEventReader.Deserialize(batch, recorded);
+            Touch(data, patients, digests);
             await using var command = new NpgsqlCommand { Connection = transaction.Connection, Transaction = transaction };
-            switch (ResultEventReader.Deserialize(batch, recorded))
+            switch (data)
             {
                 case LabResultArrived e: Insert(command, table, e, e.Report, at); break;
                 case InstrumentalStudyArrived e: Insert(command, table, e, e.Study, at); break;
@@ -101,7 +105,29 @@ public sealed class CabinetProjection : IProjection
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, cancellationToken);
+        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, digests, cancellationToken);
+    }
+
+    /// <summary>Notes the patient (or identifier digest) a result event is about.</summary>
+    internal static void Touch(object data, HashSet<Guid> patients, HashSet<string> digests)
+    {
+        if (data is IResultEvent e)
+        {
+            if (e.Patient.PatientId is { } patient)
+            {
+                patients.Add(patient.Value);
+            }
+
+            if (e.Patient.IdentifierDigest is { } digest)
+            {
+                digests.Add(digest);
+            }
+        }
+
+        if (data is ResultPatientResolved resolved)
+        {
+            digests.Add(resolved.IdentifierDigest);
+        }
     }
 
     private static void Insert(NpgsqlCommand command, string table, IResultEvent e, ResultContent content, DateTime at)

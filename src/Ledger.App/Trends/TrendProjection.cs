@@ -49,9 +49,13 @@ public sealed class TrendProjection : IProjection
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(transaction);
         var table = batch.Table(Table);
+        var patients = new HashSet<Guid>();
+        var digests = new HashSet<string>(StringComparer.Ordinal);
         foreach (var recorded in batch.Events.Where(e => !e.IsErased))
         {
-            switch (ResultEventReader.Deserialize(batch, recorded))
+            var data = ResultEventReader.Deserialize(batch, recorded);
+            CabinetProjection.Touch(data, patients, digests);
+            switch (data)
             {
                 case LabResultArrived e:
                     await WriteAsync(transaction, table, e.DocumentId.Value, e.Patient, e.Report, replace: false, cancellationToken);
@@ -71,7 +75,7 @@ public sealed class TrendProjection : IProjection
             }
         }
 
-        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, cancellationToken);
+        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, digests, cancellationToken);
     }
 
     private static async Task WriteAsync(NpgsqlTransaction transaction, string table, Guid documentId, PatientRef patientRef, LabReport report, bool replace, CancellationToken cancellationToken)

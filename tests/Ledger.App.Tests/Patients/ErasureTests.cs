@@ -98,6 +98,36 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task A_batch_that_decrypted_before_the_erasure_leaves_no_rows_of_the_erased_patient()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var patient = await Seed.PatientAsync(host);
+        var digest = new string('b', 64);
+
+        // The erasure is recorded while the projections still read decryptable events of the patient (a batch in flight).
+        await using (var connection = new NpgsqlConnection(host.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand("INSERT INTO ledger.patient_erasures (patient_id, digests, erased_at) VALUES (@p, @d, now())", connection);
+            insert.Parameters.AddWithValue("p", patient);
+            insert.Parameters.AddWithValue("d", new[] { digest });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await Seed.DocumentAsync(host, patient);
+        await Seed.DocumentAsync(host, patient, digest: digest);
+        await Seed.CatchUpAsync(host);
+
+        Assert.Equal(0, await RowsAsync(host, "cabinet_documents", patient));
+        Assert.Equal(0, await RowsAsync(host, "trend_points", patient));
+        await using var check = new NpgsqlConnection(host.ConnectionString);
+        await check.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM ledger.cabinet_documents WHERE identifier_digest = @d", check);
+        count.Parameters.AddWithValue("d", digest);
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task Only_an_admin_erases_and_an_unknown_patient_is_a_404()
     {
         await using var host = await LedgerHost.StartAsync();
