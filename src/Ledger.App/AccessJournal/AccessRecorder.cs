@@ -3,6 +3,7 @@ using Ledger.Domain;
 using Ledger.Domain.Access;
 using Ledger.Domain.Identifiers;
 using Ledger.EventStore;
+using NodaTime;
 
 namespace Ledger.App.AccessJournal;
 
@@ -25,8 +26,13 @@ public sealed record AccessEntry(
 /// must hold internal ids only. The address is therefore written into the encrypted <c>purpose</c> text as a suffix
 /// <c>" | source=ADDRESS"</c> (see <see cref="AccessPurpose"/>): it is erased with the patient's key, and the journal
 /// projection splits it back into its own column.
+/// <para>
+/// The access decider validates entries without looking at the stream's state, so an entry is decided on the initial
+/// state and appended with <see cref="ExpectedVersion.Any"/>: a read never folds the patient's whole access history
+/// (which grows with every view) and concurrent views never conflict.
+/// </para>
 /// </remarks>
-public sealed class AccessRecorder(CommandExecutor executor)
+public sealed class AccessRecorder(EventStore.EventStore store, IClock clock)
 {
     public Task AccessedAsync(AccessEntry entry, AccessOutcome outcome = AccessOutcome.Succeeded, CancellationToken cancellationToken = default)
     {
@@ -44,7 +50,14 @@ public sealed class AccessRecorder(CommandExecutor executor)
     {
         var commandId = Guid.CreateVersion7();
         var metadata = new EventMetadata(CorrelationId: commandId, ActorKind: entry.Actor.Kind.ToString().ToLowerInvariant(), ActorId: entry.Actor.Id.ToString());
-        await executor.ExecuteAsync(Deciders.Access, StreamIds.Access(entry.Patient), command, new CommandContext(commandId, metadata, entry.Patient.Value), cancellationToken);
+        var events = AccessDecider.Decide(command, AccessState.Initial, clock.GetCurrentInstant());
+        await store.AppendAsync(
+            StreamIds.Access(entry.Patient),
+            StreamIds.AccessKind,
+            ExpectedVersion.Any,
+            events.Select((e, i) => new EventToAppend(CommandExecutor.EventIdFor(commandId, i), e, metadata)).ToList(),
+            new AppendOptions { EncryptFor = entry.Patient.Value },
+            cancellationToken);
     }
 }
 

@@ -43,7 +43,7 @@ public static class PatientsEndpoints
             return ProblemTypes.Invalid("birthDate", reason);
         }
 
-        if (!Enum.TryParse<Sex>(body.Sex, ignoreCase: true, out var sex) || int.TryParse(body.Sex, out _))
+        if (body.Sex is not ("male" or "female" or "unknown") || !Enum.TryParse<Sex>(body.Sex, ignoreCase: true, out var sex))
         {
             return ProblemTypes.Invalid("sex", "one of male, female, unknown");
         }

@@ -172,4 +172,18 @@ public sealed class CabinetTests
         Assert.Equal(2, accesses.Count);
         Assert.All(accesses, a => Assert.Equal(document, a.DocumentId!.Value.Value));
     }
+
+    [Fact]
+    public async Task Concurrent_reads_are_all_recorded()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var patient = await Seed.PatientAsync(host);
+        using var client = host.ClientAs(Roles.Patient, patient);
+        var document = await Seed.DocumentAsync(host, patient);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.GetAsync(new Uri($"/api/v1/patients/me/documents/{document}", UriKind.Relative))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(16, (await Seed.AccessesAsync(host, patient)).Count);
+    }
 }

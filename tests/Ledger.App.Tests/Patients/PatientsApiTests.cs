@@ -56,6 +56,7 @@ public sealed class PatientsApiTests
     [InlineData("email", "no-at-sign")]
     [InlineData("phone", "12")]
     [InlineData("sex", "robot")]
+    [InlineData("sex", "male, female")]
     [InlineData("enp", "123")]
     [InlineData("surname", "")]
     public async Task An_invalid_field_is_a_400_naming_it(string field, string value)
