@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "append" => await AppendBenchmark.RunAsync(args[1..]),
     "projections" => await ProjectionBenchmarks.RunAsync(args[1..]),
     "ingestion" => await IngestionBenchmark.RunAsync(args[1..]),
+    "cabinet" => await CabinetBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -17,6 +18,7 @@ static int Usage()
           append       [--seconds N] [--connection CS]                       appends of 1 and 100 events vs raw INSERTs
           projections  [--events N] [--messages N] [--seconds N] [--rate N]   catch-up, outbox dispatch, append-to-projected latency
           ingestion    [--seconds N] [--clients N] [--rate N] [--connection CS] HL7 v2 over MLLP and HTTP: max rate, ACK latency
+          cabinet      [--patients N] [--documents N] [--seconds N] [--clients N]  cabinet list and trend queries over HTTP, p50/p99
         """);
     return 2;
 }

@@ -21,6 +21,8 @@ public static class LedgerProgram
                    or a delivery token of an enabled organisation: --organization ОГРН [--hours N] [--connection CS]
           projections  state and lag of every projection      options: [--resume NAME | --skip NAME --reason TEXT | --rebuild NAME]
           dead-letters messages that failed every attempt      options: [--replay MESSAGE-ID] [--limit N]
+          export   write the compliance NDJSON export to a file  options: --out FILE [--from T] [--to T]
+                   [--stream-type T] [--patient UUID] [--connection CS]; check it with tools/verify_export.py
           help     print this text
 
         The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
@@ -58,6 +60,9 @@ public static class LedgerProgram
                 case "dead-letters":
                     command.AllowOnly("connection", "replay", "limit");
                     return await OperationsCommands.DeadLettersAsync(command, settings, clock, output, error);
+                case "export":
+                    command.AllowOnly("out", "from", "to", "stream-type", "patient", "connection");
+                    return await ExportCommand.RunAsync(command, settings, output, error);
                 case "verify":
                     command.AllowOnly("connection");
                     return await MaintenanceCommands.VerifyAsync(settings, output);

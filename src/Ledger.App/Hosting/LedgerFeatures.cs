@@ -1,3 +1,8 @@
+using Ledger.App.AccessJournal;
+using Ledger.App.Audit;
+using Ledger.App.Cabinet;
+using Ledger.App.Compliance;
+using Ledger.App.Consents;
 using Ledger.App.Health;
 using Ledger.App.Ingestion;
 using Ledger.App.Organizations;
@@ -14,5 +19,10 @@ public static class LedgerFeatures
         new PatientsFeature(),
         new OrganizationsFeature(),
         new IngestionFeature(),
+        new ConsentsFeature(),
+        new CabinetFeature(),
+        new AccessJournalFeature(),
+        new AuditFeature(),
+        new ComplianceFeature(),
     ];
 }

@@ -1,12 +1,37 @@
 using Ledger.App.Hosting;
+using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
+using Ledger.EventStore.Serialization;
 
 namespace Ledger.App.Patients;
 
-/// <summary>Patients: registration, identifiers, preferences and thresholds.</summary>
+/// <summary>Patients: registration, identifiers, preferences, thresholds and erasure.</summary>
 public sealed class PatientsFeature : ILedgerFeature
 {
-    public void AddServices(IServiceCollection services) => services.AddSingleton<PatientDirectory>();
+    public void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton<PatientDirectory>();
+        services.AddSingleton<PatientErasure>();
+    }
 
-    public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) => [services.GetRequiredService<PatientDirectory>()];
+    public void MapEndpoints(IEndpointRouteBuilder routes)
+    {
+        routes.MapPatients();
+        PatientErasure.MapErase(routes);
+    }
+
+    public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) =>
+        [services.GetRequiredService<PatientDirectory>(), new ReadModelTables(PatientErasure.Definition)];
+
+    public void AddMessageTypes(EventTypeRegistry messageTypes)
+    {
+        ArgumentNullException.ThrowIfNull(messageTypes);
+        messageTypes.Register<PurgePatientReadModels>("patients.purge_read_models.v1");
+    }
+
+    public void AddHandlers(MessageHandlers handlers, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(handlers);
+        handlers.Add(services.GetRequiredService<PatientErasure>());
+    }
 }

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Ledger.App.AccessJournal;
+using Ledger.App.Cabinet;
+using Ledger.App.Hosting;
+using Ledger.App.Http;
+using Ledger.App.Patients;
+using Ledger.App.Security;
+using Ledger.Domain;
+using Ledger.Domain.Access;
+using Ledger.Domain.Consents;
+using Ledger.Domain.Identifiers;
+using Ledger.Domain.Patients;
+using Ledger.Domain.Results;
+using Ledger.EventStore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Ledger.App.Audit;
+
+public sealed record AuditedEvent(long Version, long Position, Guid EventId, string Type, Instant RecordedAt, bool Erased, JsonElement? Data);
+
+public sealed record StreamAsOf(Guid StreamId, string StreamType, Instant? AsOf, long Version, IReadOnlyList<AuditedEvent> Events);
+
+public sealed record ConsentAsOf(Guid ConsentId, Instant AsOf, long Version, bool Granted, bool ActiveAt, Instant? ValidFrom, Instant? ValidUntil, Instant? RevokedAt, bool Expired, string? Scope, string? Purpose);
+
+public sealed record AccessHistory(Guid PatientId, Instant From, Instant To, string Source, IReadOnlyList<JournalRow> Entries);
+
+/// <summary>
+/// Auditors (<c>/api/v1/audit</c>, role auditor): a patient's access history between two instants (from the journal
+/// projection, or replayed from the raw access stream with <c>source=events</c>: both give the same answer), a stream's
+/// events as of an instant, a consent's state as of an instant. Every auditor read is recorded in the patient's access
+/// stream (actor kind auditor, channel api).
+/// </summary>
+public static class AuditEndpoints
+{
+    public static void MapAudit(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/audit").RequireAuthorization(p => p.RequireRole(Roles.Auditor)).WithTags("Audit");
+        group.MapGet("/patients/{id:guid}/access", AccessAsync);
+        group.MapGet("/streams/{id:guid}", StreamAsync);
+        group.MapGet("/consents/{id:guid}", ConsentAsync);
+    }
+
+    /// <summary>The same history replayed from the raw access stream: entries recorded in [from, to).</summary>
+    public static async Task<IReadOnlyList<JournalRow>> ReplayAsync(EventStore.EventStore store, Guid patientId, Instant from, Instant to, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var rows = new List<JournalRow>();
+        foreach (var recorded in await store.ReadStreamAsync(StreamIds.Access(new PatientId(patientId)), cancellationToken: cancellationToken))
+        {
+            if (recorded.IsErased || recorded.RecordedAt < from || recorded.RecordedAt >= to)
+            {
+                continue;
+            }
+
+            switch (store.Deserialize(recorded))
+            {
+                case RecordAccessed a: rows.Add(JournalRow.Of(a)); break;
+                case AccessDenied d: rows.Add(JournalRow.Of(d)); break;
+            }
+        }
+
+        return rows;
+    }
+
+    private static async Task<IResult> AccessAsync(Guid id, string? from, string? to, string? source, HttpContext http, AccessJournalQueries journal, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
+    {
+        if (!TryInstant(from, out var start) || start is null)
+        {
+            return ProblemTypes.Invalid("from", "an ISO-8601 instant");
+        }
+
+        if (!TryInstant(to, out var end) || end is null)
+        {
+            return ProblemTypes.Invalid("to", "an ISO-8601 instant");
+        }
+
+        source ??= "journal";
+        if (source is not ("journal" or "events"))
+        {
+            return ProblemTypes.Invalid("source", "journal or events");
+        }
+
+        var rows = source == "journal"
+            ? await journal.ListAsync(id, start, end, int.MaxValue, 0, newestFirst: false, ct)
+            : await ReplayAsync(store, id, start.Value, end.Value, ct);
+        await RecordAsync(access, http, id, null, "audit: access history", ct);
+        return TypedResults.Ok(new AccessHistory(id, start.Value, end.Value, source, rows));
+    }
+
+    private static async Task<IResult> StreamAsync(Guid id, string? asOf, HttpContext http, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
+    {
+        if (!TryInstant(asOf, out var at))
+        {
+            return ProblemTypes.Invalid("asOf", "an ISO-8601 instant");
+        }
+
+        if (await store.GetStreamAsync(id, ct) is not { } info)
+        {
+            return PatientHttp.NotFound("no such stream");
+        }
+
+        var events = new List<AuditedEvent>();
+        Guid? patient = null;
+        foreach (var recorded in await store.ReadStreamAsync(id, cancellationToken: ct))
+        {
+            if (at is { } t && recorded.RecordedAt > t)
+            {
+                break;
+            }
+
+            JsonElement? data = null;
+            if (!recorded.IsErased && recorded.Data is { } json)
+            {
+                data = JsonDocument.Parse(json).RootElement.Clone();
+                patient ??= PatientOf(ResultEventReader.Deserialize(store, recorded));
+            }
+
+            events.Add(new AuditedEvent(recorded.StreamVersion, recorded.GlobalPosition, recorded.EventId, recorded.EventType, recorded.RecordedAt, recorded.IsErased, data));
+        }
+
+        if (patient is { } p)
+        {
+            await RecordAsync(access, http, p, null, "audit: stream as of an instant", ct);
+        }
+
+        return TypedResults.Ok(new StreamAsOf(id, info.StreamType, at, events.Count == 0 ? 0 : events[^1].Version, events));
+    }
+
+    private static async Task<IResult> ConsentAsync(Guid id, string? asOf, HttpContext http, EventStore.EventStore store, AccessRecorder access, IClock clock, CancellationToken ct)
+    {
+        if (!TryInstant(asOf, out var at))
+        {
+            return ProblemTypes.Invalid("asOf", "an ISO-8601 instant");
+        }
+
+        var instant = at ?? clock.GetCurrentInstant();
+        var (state, version) = await store.AggregateAsync(id, ConsentState.Initial, ConsentState.Evolve, StreamPoint.AtInstant(instant), cancellationToken: ct);
+        if (!state.Granted)
+        {
+            return PatientHttp.NotFound("no such consent at that instant");
+        }
+
+        await RecordAsync(access, http, state.PatientId.Value, id, "audit: consent as of an instant", ct);
+        return TypedResults.Ok(new ConsentAsOf(id, instant, version, state.Granted, state.IsActiveAt(instant), state.ValidFrom, state.ValidUntil, state.RevokedAt, state.Expired,
+            state.Scope?.Kind.ToString(), state.Purpose));
+    }
+
+    private static Task RecordAsync(AccessRecorder access, HttpContext http, Guid patient, Guid? consent, string purpose, CancellationToken ct) =>
+        access.AccessedAsync(
+            new AccessEntry(new PatientId(patient), new Actor(ActorKind.Auditor, new ActorId(http.User.SubjectId() ?? Guid.Empty)), null, purpose,
+                consent is { } c ? new ConsentId(c) : null, AccessChannel.Api, PatientHttp.SourceAddress(http)),
+            cancellationToken: ct);
+
+    private static Guid? PatientOf(object e) => e switch
+    {
+        PatientRegistered r => r.PatientId.Value,
+        IResultEvent r => r.Patient.PatientId?.Value,
+        ConsentGranted g => g.PatientId.Value,
+        ConsentRevoked r => r.PatientId.Value,
+        ConsentExpired x => x.PatientId.Value,
+        RecordAccessed a => a.PatientId.Value,
+        AccessDenied d => d.PatientId.Value,
+        ExportPerformed x => x.PatientId.Value,
+        _ => null,
+    };
+
+    private static bool TryInstant(string? text, out Instant? instant)
+    {
+        instant = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        var parsed = InstantPattern.ExtendedIso.Parse(text);
+        instant = parsed.Success ? parsed.Value : null;
+        return parsed.Success;
+    }
+}
+
+/// <summary>Auditors' time travel over streams, consents and access histories.</summary>
+public sealed class AuditFeature : ILedgerFeature
+{
+    public void MapEndpoints(IEndpointRouteBuilder routes) => routes.MapAudit();
+}

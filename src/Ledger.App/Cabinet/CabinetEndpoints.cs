@@ -1,0 +1,97 @@
+using Ledger.App.AccessJournal;
+using Ledger.App.Consents;
+using Ledger.App.Http;
+using Ledger.App.Patients;
+using Ledger.App.Security;
+using Ledger.Domain;
+using Ledger.Domain.Access;
+using Ledger.Domain.Identifiers;
+using Ledger.Domain.Results;
+using NodaTime;
+
+namespace Ledger.App.Cabinet;
+
+public sealed record DocumentDetail(Guid DocumentId, string DocumentType, string Status, Guid OrganizationId, int Version, ResultContent Content);
+
+public sealed record DocumentVersionView(int Number, string DeliveryId, string? CorrectionReason, ResultContent Content);
+
+public sealed record DocumentVersions(Guid DocumentId, IReadOnlyList<DocumentVersionView> Versions);
+
+/// <summary>A document as read from its result stream (the source of truth, not the cabinet's row).</summary>
+public static class DocumentReader
+{
+    /// <summary>The document's state when it exists and belongs to <paramref name="patient"/>; otherwise null.</summary>
+    public static async Task<ResultState?> LoadAsync(EventStore.EventStore store, Guid documentId, PatientId patient, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var state = await ResultEventReader.LoadAsync(store, StreamIds.Result(new DocumentId(documentId)), cancellationToken);
+        return state.Exists && state.Patient?.PatientId == patient && state.Current is not null ? state : null;
+    }
+
+    public static DocumentDetail Detail(ResultState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new(state.DocumentId.Value, ConsentText.Type(state.DocumentType!.Value), state.Status.ToString().ToLowerInvariant(), state.Sender.Value, state.Versions.Count, state.Current!);
+    }
+}
+
+/// <summary>The patient's cabinet: <c>/api/v1/patients/me/documents</c>.</summary>
+public static class CabinetEndpoints
+{
+    public static void MapCabinet(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/patients/me/documents").RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Cabinet");
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id:guid}", DetailAsync);
+        group.MapGet("/{id:guid}/versions", VersionsAsync);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, CabinetQueries queries, IClock clock, CancellationToken ct)
+    {
+        if (PatientHttp.Me(http.User) is not { } me)
+        {
+            return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        var (filter, field, reason) = CabinetFilter.Parse(http.Request.Query);
+        if (filter is null)
+        {
+            return ProblemTypes.Invalid(field!, reason!);
+        }
+
+        var previous = await queries.VisitAsync(me.Value, clock.GetCurrentInstant(), ct);
+        return TypedResults.Ok(await queries.ListAsync(me.Value, filter, null, previous, ct));
+    }
+
+    private static async Task<IResult> DetailAsync(Guid id, HttpContext http, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
+    {
+        if (PatientHttp.Me(http.User) is not { } me)
+        {
+            return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        if (await DocumentReader.LoadAsync(store, id, me, ct) is not { } state)
+        {
+            return PatientHttp.NotFound("no such document in this cabinet");
+        }
+
+        await access.AccessedAsync(new AccessEntry(me, PatientHttp.ActorOf(http.User), state.DocumentId, "view document", null, AccessChannel.Web, PatientHttp.SourceAddress(http)), cancellationToken: ct);
+        return TypedResults.Ok(DocumentReader.Detail(state));
+    }
+
+    private static async Task<IResult> VersionsAsync(Guid id, HttpContext http, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
+    {
+        if (PatientHttp.Me(http.User) is not { } me)
+        {
+            return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        if (await DocumentReader.LoadAsync(store, id, me, ct) is not { } state)
+        {
+            return PatientHttp.NotFound("no such document in this cabinet");
+        }
+
+        await access.AccessedAsync(new AccessEntry(me, PatientHttp.ActorOf(http.User), state.DocumentId, "view corrections", null, AccessChannel.Web, PatientHttp.SourceAddress(http)), cancellationToken: ct);
+        return TypedResults.Ok(new DocumentVersions(id, state.Versions.Select(v => new DocumentVersionView(v.Number, v.DeliveryId, v.CorrectionReason, v.Content)).ToList()));
+    }
+}

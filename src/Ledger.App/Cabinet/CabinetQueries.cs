@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text;
+using Ledger.App.Consents;
+using Ledger.App.Hosting;
+using Ledger.Domain.Consents;
+using NodaTime;
+using NodaTime.Text;
+using Npgsql;
+
+namespace Ledger.App.Cabinet;
+
+/// <summary>Filters of the document list; all optional.</summary>
+public sealed record CabinetFilter(
+    Instant? From = null,
+    Instant? To = null,
+    string? Type = null,
+    string? Kind = null,
+    string? Modality = null,
+    string? Status = null,
+    Guid? Organization = null,
+    string? Search = null,
+    int Page = 1,
+    int PageSize = 20)
+{
+    public const int MaxPageSize = 100;
+
+    /// <summary>Reads the query string; returns the name of the offending parameter and why, or null.</summary>
+    public static (CabinetFilter? Filter, string? Field, string? Reason) Parse(IQueryCollection query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        Instant? from = null, to = null;
+        if (query["from"].ToString() is { Length: > 0 } f && !TryInstant(f, startOfDay: true, out from))
+        {
+            return (null, "from", "an ISO date (2026-03-01) or instant (2026-03-01T10:00:00Z)");
+        }
+
+        if (query["to"].ToString() is { Length: > 0 } t && !TryInstant(t, startOfDay: false, out to))
+        {
+            return (null, "to", "an ISO date (2026-03-01) or instant (2026-03-01T10:00:00Z)");
+        }
+
+        Guid? organization = null;
+        if (query["organization"].ToString() is { Length: > 0 } o)
+        {
+            if (!Guid.TryParse(o, out var id))
+            {
+                return (null, "organization", "an organisation id (uuid)");
+            }
+
+            organization = id;
+        }
+
+        var page = 1;
+        if (query["page"].ToString() is { Length: > 0 } p && (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1))
+        {
+            return (null, "page", "a positive number");
+        }
+
+        var size = 20;
+        if (query["pageSize"].ToString() is { Length: > 0 } s && (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size < 1 || size > MaxPageSize))
+        {
+            return (null, "pageSize", $"1 to {MaxPageSize}");
+        }
+
+        static string? Text(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        return (new CabinetFilter(from, to, Text(query["type"].ToString()), Text(query["kind"].ToString()), Text(query["modality"].ToString()),
+            Text(query["status"].ToString()), organization, Text(query["q"].ToString()), page, size), null, null);
+    }
+
+    private static bool TryInstant(string text, bool startOfDay, out Instant? instant)
+    {
+        instant = null;
+        if (InstantPattern.ExtendedIso.Parse(text) is { Success: true } i)
+        {
+            instant = i.Value;
+            return true;
+        }
+
+        if (LocalDatePattern.Iso.Parse(text) is { Success: true } d)
+        {
+            instant = (startOfDay ? d.Value : d.Value.PlusDays(1)).AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
+            return true;
+        }
+
+        return false;
+    }
+}
+
+public sealed record DocumentSummary(
+    Guid DocumentId,
+    string DocumentType,
+    string Kind,
+    string? Modality,
+    Instant EventAt,
+    Instant? IssuedAt,
+    Guid OrganizationId,
+    string Status,
+    string Title,
+    string? OrderNumber,
+    string? DocumentNumber,
+    string? Specialist,
+    int OutOfRange,
+    int Corrections,
+    Instant ArrivedAt,
+    bool IsNew);
+
+public sealed record CabinetPage(IReadOnlyList<DocumentSummary> Items, int Page, int PageSize, long Total, Instant? LastVisitAt);
+
+/// <summary>Reads of <c>cabinet_documents</c>, for the patient and for a consent's scope; and the patient's last visit.</summary>
+public sealed class CabinetQueries(NpgsqlDataSource dataSource, LedgerRuntime runtime)
+{
+    public const string VisitsTable = "cabinet_visits";
+
+    public async Task<CabinetPage> ListAsync(Guid patientId, CabinetFilter filter, ConsentRow? scope, Instant? newSince, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var where = new StringBuilder("patient_id = @patient");
+        await using var command = dataSource.CreateCommand();
+        command.Parameters.AddWithValue("patient", patientId);
+        void Add(string condition, string name, object value)
+        {
+            where.Append(" AND ").Append(condition);
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (filter.From is { } from)
+        {
+            Add("event_at >= @from", "from", from.ToDateTimeUtc());
+        }
+
+        if (filter.To is { } to)
+        {
+            Add("event_at < @to", "to", to.ToDateTimeUtc());
+        }
+
+        if (filter.Type is { } type)
+        {
+            Add("document_type = @type", "type", type);
+        }
+
+        if (filter.Kind is { } kind)
+        {
+            Add("kind = @kind", "kind", kind);
+        }
+
+        if (filter.Modality is { } modality)
+        {
+            Add("lower(modality) = lower(@modality)", "modality", modality);
+        }
+
+        if (filter.Status is { } status)
+        {
+            Add("status = @status", "status", status.ToLowerInvariant());
+        }
+
+        if (filter.Organization is { } organization)
+        {
+            Add("organization_id = @org", "org", organization);
+        }
+
+        if (filter.Search is { } search)
+        {
+            Add("""
+                (strpos(lower(coalesce(order_number, '')), lower(@q)) > 0 OR strpos(lower(coalesce(document_number, '')), lower(@q)) > 0
+                 OR strpos(lower(test_names), lower(@q)) > 0 OR strpos(lower(coalesce(specialist, '')), lower(@q)) > 0)
+                """, "q", search);
+        }
+
+        if (scope is not null)
+        {
+            switch (scope.ScopeKind)
+            {
+                case ConsentScopeKind.DocumentTypes: Add("document_type = ANY(@scopeTypes)", "scopeTypes", scope.DocumentTypes.ToArray()); break;
+                case ConsentScopeKind.Documents: Add("document_id = ANY(@scopeIds)", "scopeIds", scope.DocumentIds.ToArray()); break;
+            }
+        }
+
+        command.Parameters.AddWithValue("limit", filter.PageSize);
+        command.Parameters.AddWithValue("offset", (long)(filter.Page - 1) * filter.PageSize);
+        command.CommandText = $"""
+            SELECT document_id, document_type, kind, modality, event_at, issued_at, organization_id, status, title, order_number,
+                   document_number, specialist, out_of_range, corrections, arrived_at, count(*) OVER ()
+            FROM {runtime.Schema}.{CabinetProjection.Table}
+            WHERE {where}
+            ORDER BY event_at DESC, arrived_at DESC, document_id
+            LIMIT @limit OFFSET @offset
+            """;
+        var items = new List<DocumentSummary>();
+        long total = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var arrived = At(reader, 14)!.Value;
+                items.Add(new DocumentSummary(
+                    reader.GetGuid(0), reader.GetString(1), reader.GetString(2), Text(reader, 3), At(reader, 4)!.Value, At(reader, 5), reader.GetGuid(6),
+                    reader.GetString(7), reader.GetString(8), Text(reader, 9), Text(reader, 10), Text(reader, 11), reader.GetInt32(12), reader.GetInt32(13),
+                    arrived, scope is null && (newSince is null || arrived > newSince)));
+                total = reader.GetInt64(15);
+            }
+        }
+
+        if (items.Count == 0 && filter.Page > 1)
+        {
+            await using var count = dataSource.CreateCommand($"SELECT count(*) FROM {runtime.Schema}.{CabinetProjection.Table} WHERE {where}");
+            foreach (NpgsqlParameter parameter in command.Parameters)
+            {
+                if (parameter.ParameterName is not ("limit" or "offset"))
+                {
+                    count.Parameters.AddWithValue(parameter.ParameterName, parameter.Value!);
+                }
+            }
+
+            total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        return new CabinetPage(items, filter.Page, filter.PageSize, total, newSince);
+    }
+
+    /// <summary>Records this visit and returns the previous one (null on the first).</summary>
+    public async Task<Instant?> VisitAsync(Guid patientId, Instant now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            WITH previous AS (SELECT last_visit_at FROM {runtime.Schema}.{VisitsTable} WHERE patient_id = @p),
+                 upsert AS (INSERT INTO {runtime.Schema}.{VisitsTable} (patient_id, last_visit_at) VALUES (@p, @now)
+                            ON CONFLICT (patient_id) DO UPDATE SET last_visit_at = excluded.last_visit_at)
+            SELECT last_visit_at FROM previous
+            """);
+        command.Parameters.AddWithValue("p", patientId);
+        command.Parameters.AddWithValue("now", now.ToDateTimeUtc());
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime previous ? Instant.FromDateTimeUtc(DateTime.SpecifyKind(previous, DateTimeKind.Utc)) : null;
+    }
+
+    private static string? Text(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+
+    private static Instant? At(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : Instant.FromDateTimeUtc(reader.GetFieldValue<DateTime>(i));
+}

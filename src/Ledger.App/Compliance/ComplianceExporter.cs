@@ -1,0 +1,186 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using NodaTime;
+using NodaTime.Text;
+using Npgsql;
+
+namespace Ledger.App.Compliance;
+
+/// <summary>Which events an export covers; every filter optional. <see cref="From"/> inclusive, <see cref="To"/> exclusive (recorded time).</summary>
+public sealed record ExportFilter(Instant? From = null, Instant? To = null, string? StreamType = null, Guid? Patient = null);
+
+/// <summary>What an export wrote.</summary>
+public sealed record ExportSummary(long Count, long? FirstPosition, long? LastPosition, string Sha256);
+
+/// <summary>
+/// Writes events as NDJSON, exactly as stored: one line per event with its envelope (stream id and type, version, global
+/// position, event id, stored type, recorded-at in microseconds, key id, metadata as stored jsonb text, the payload as
+/// jsonb text or base64 ciphertext, the hash and the previous hash in hex), in global-position order, then one manifest
+/// line with the filters, the covered range, the count and the SHA-256 of every preceding line (each with its "\n").
+/// Nothing is decrypted: the export is the tamper-evident record, readable by <c>tools/verify_export.py</c> without keys.
+/// </summary>
+public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schema)
+{
+    private const int BatchSize = 1000;
+
+    public async Task<ExportSummary> ExportAsync(Stream output, ExportFilter filter, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(filter);
+        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long count = 0;
+        long? first = null, last = null;
+        var after = 0L;
+        var buffer = new MemoryStream();
+        while (true)
+        {
+            await using var command = dataSource.CreateCommand($"""
+                SELECT e.global_position, e.stream_id, s.stream_type, e.stream_version, e.event_id, e.event_type,
+                       (extract(epoch FROM e.recorded_at) * 1000000)::bigint, e.key_id, e.metadata::text, e.data::text, e.data_encrypted, e.hash,
+                       (SELECT p.hash FROM {schema}.events p WHERE p.stream_id = e.stream_id AND p.stream_version = e.stream_version - 1)
+                FROM {schema}.events e JOIN {schema}.streams s ON s.stream_id = e.stream_id
+                WHERE e.global_position > @after
+                  AND (@from::timestamptz IS NULL OR e.recorded_at >= @from)
+                  AND (@to::timestamptz IS NULL OR e.recorded_at < @to)
+                  AND (@type::text IS NULL OR s.stream_type = @type)
+                  AND (@patient::uuid IS NULL OR e.stream_id = @patient OR e.key_id = (SELECT k.key_id FROM {schema}.data_keys k WHERE k.subject_id = @patient))
+                ORDER BY e.global_position
+                LIMIT {BatchSize}
+                """);
+            command.Parameters.AddWithValue("after", after);
+            command.Parameters.Add(new NpgsqlParameter("from", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)filter.From?.ToDateTimeUtc() ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("to", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)filter.To?.ToDateTimeUtc() ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("type", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)filter.StreamType ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("patient", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)filter.Patient ?? DBNull.Value });
+            var rows = 0;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows++;
+                    buffer.SetLength(0);
+                    using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                    {
+                        var position = reader.GetInt64(0);
+                        json.WriteStartObject();
+                        json.WriteString("streamId", reader.GetGuid(1).ToString("D"));
+                        json.WriteString("streamType", reader.GetString(2));
+                        json.WriteNumber("version", reader.GetInt64(3));
+                        json.WriteNumber("position", position);
+                        json.WriteString("eventId", reader.GetGuid(4).ToString("D"));
+                        json.WriteString("type", reader.GetString(5));
+                        json.WriteNumber("recordedAtMicros", reader.GetInt64(6));
+                        json.WriteString("keyId", reader.IsDBNull(7) ? null : reader.GetGuid(7).ToString("D"));
+                        json.WriteString("metadata", reader.GetString(8));
+                        if (reader.IsDBNull(9))
+                        {
+                            json.WriteNull("data");
+                            json.WriteString("dataEncrypted", Convert.ToBase64String(reader.GetFieldValue<byte[]>(10)));
+                        }
+                        else
+                        {
+                            json.WriteString("data", reader.GetString(9));
+                            json.WriteNull("dataEncrypted");
+                        }
+
+                        json.WriteString("hash", Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(11)));
+                        json.WriteString("previousHash", reader.IsDBNull(12) ? new string('0', 64) : Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(12)));
+                        json.WriteEndObject();
+                        after = position;
+                        first ??= position;
+                        last = position;
+                    }
+
+                    buffer.WriteByte((byte)'\n');
+                    digest.AppendData(buffer.GetBuffer(), 0, (int)buffer.Length);
+                    await output.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+                    count++;
+                }
+            }
+
+            progress?.Report(count);
+            if (rows < BatchSize)
+            {
+                break;
+            }
+        }
+
+        var sha = Convert.ToHexStringLower(digest.GetHashAndReset());
+        buffer.SetLength(0);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("manifest");
+            json.WriteString("format", "ledger.export.v1");
+            json.WriteString("from", filter.From is { } f ? InstantPattern.ExtendedIso.Format(f) : null);
+            json.WriteString("to", filter.To is { } t ? InstantPattern.ExtendedIso.Format(t) : null);
+            json.WriteString("streamType", filter.StreamType);
+            json.WriteString("patient", filter.Patient?.ToString("D"));
+            json.WriteNumber("count", count);
+            if (first is { } fp)
+            {
+                json.WriteNumber("firstPosition", fp);
+                json.WriteNumber("lastPosition", last!.Value);
+            }
+            else
+            {
+                json.WriteNull("firstPosition");
+                json.WriteNull("lastPosition");
+            }
+
+            json.WriteString("sha256", sha);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        await output.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
+        await output.FlushAsync(cancellationToken);
+        return new ExportSummary(count, first, last, sha);
+    }
+
+    /// <summary>Reads the filters from text (query string or command line); returns the offending name and why, or null.</summary>
+    public static (ExportFilter? Filter, string? Field, string? Reason) ParseFilter(string? from, string? to, string? streamType, string? patient)
+    {
+        Instant? start = null, end = null;
+        if (!string.IsNullOrWhiteSpace(from))
+        {
+            var parsed = InstantPattern.ExtendedIso.Parse(from);
+            if (!parsed.Success)
+            {
+                return (null, "from", "an ISO-8601 instant");
+            }
+
+            start = parsed.Value;
+        }
+
+        if (!string.IsNullOrWhiteSpace(to))
+        {
+            var parsed = InstantPattern.ExtendedIso.Parse(to);
+            if (!parsed.Success)
+            {
+                return (null, "to", "an ISO-8601 instant");
+            }
+
+            end = parsed.Value;
+        }
+
+        Guid? subject = null;
+        if (!string.IsNullOrWhiteSpace(patient))
+        {
+            if (!Guid.TryParse(patient, out var id))
+            {
+                return (null, "patient", "a patient id (uuid)");
+            }
+
+            subject = id;
+        }
+
+        if (streamType is { Length: > 0 } && (streamType.Length > 64 || !streamType.All(c => char.IsAsciiLetterLower(c) || c == '_')))
+        {
+            return (null, "streamType", "a stream type such as patient, result, consent, access, organization");
+        }
+
+        return (new ExportFilter(start, end, string.IsNullOrWhiteSpace(streamType) ? null : streamType, subject), null, null);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Ledger.App.Hosting;
+using Ledger.App.Patients;
+using Ledger.Domain.Consents;
+using Ledger.Domain.Identifiers;
+using Ledger.EventStore;
+using Ledger.EventStore.Projections;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.App.Consents;
+
+/// <summary>A consent as the access checks need it: who, what, when; no names.</summary>
+public sealed record ConsentRow(
+    Guid ConsentId,
+    Guid PatientId,
+    string DoctorSnilsDigest,
+    ConsentScopeKind ScopeKind,
+    IReadOnlyList<string> DocumentTypes,
+    IReadOnlyList<Guid> DocumentIds,
+    Instant ValidFrom,
+    Instant ValidUntil,
+    Instant? RevokedAt)
+{
+    /// <summary>Null when active at <paramref name="t"/>, otherwise the reason code of a refusal (same rule as <see cref="ConsentState.IsActiveAt"/>).</summary>
+    public string? RefusalAt(Instant t) =>
+        RevokedAt is { } revoked && revoked <= t ? "consent.revoked"
+        : t < ValidFrom ? "consent.not_yet_valid"
+        : t >= ValidUntil ? "consent.expired"
+        : null;
+
+    public string StatusAt(Instant t) => RefusalAt(t) switch
+    {
+        null => "active",
+        "consent.revoked" => "revoked",
+        "consent.not_yet_valid" => "pending",
+        _ => "expired",
+    };
+
+    public bool Covers(Guid documentId, string documentType) => ScopeKind switch
+    {
+        ConsentScopeKind.All => true,
+        ConsentScopeKind.DocumentTypes => DocumentTypes.Contains(documentType, StringComparer.Ordinal),
+        ConsentScopeKind.Documents => DocumentIds.Contains(documentId),
+        _ => false,
+    };
+}
+
+/// <summary>
+/// Share-link tokens waiting for their consent's append: the grant endpoint puts the token's SHA-256 here, the inline
+/// projection takes it in the append's transaction. The token itself is never stored.
+/// </summary>
+public sealed class ShareLinks
+{
+    private readonly ConcurrentDictionary<Guid, byte[]> pending = new();
+
+    /// <summary>A fresh token of 256 random bits (base64url) and its SHA-256.</summary>
+    public static (string Token, byte[] Hash) NewToken()
+    {
+        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        return (token, Hash(token));
+    }
+
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token ?? string.Empty));
+
+    public void Expect(Guid consentId, byte[] hash) => pending[consentId] = hash;
+
+    public void Forget(Guid consentId) => pending.TryRemove(consentId, out _);
+
+    internal byte[]? Take(Guid consentId) => pending.TryRemove(consentId, out var hash) ? hash : null;
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>
+/// <c>consents_active</c>: every consent with its patient, the keyed digest of the doctor's СНИЛС, its scope, validity,
+/// revocation and the SHA-256 of its share link. Written inline, so a revocation is effective on the very next request.
+/// Whether a consent is active is decided at read time against the clock (expiry needs no job).
+/// </summary>
+public sealed class ConsentsTable(PatientDirectory directory, ShareLinks links, NpgsqlDataSource dataSource, LedgerRuntime runtime) : IInlineProjection
+{
+    public const string Name = "consents_active";
+
+    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { "consents.granted.v1", "consents.revoked.v1" };
+
+    public IReadOnlyList<ProjectionTable> Tables { get; } =
+    [
+        new(Name, """
+            CREATE TABLE {table} (
+                consent_id uuid PRIMARY KEY,
+                patient_id uuid NOT NULL,
+                doctor_snils_digest text NOT NULL,
+                scope_kind text NOT NULL,
+                document_types text[] NOT NULL,
+                document_ids uuid[] NOT NULL,
+                valid_from timestamptz NOT NULL,
+                valid_until timestamptz NOT NULL,
+                revoked_at timestamptz NULL,
+                share_token_sha256 bytea UNIQUE NULL);
+            CREATE INDEX {name}_patient ON {table} (patient_id)
+            """),
+    ];
+
+    public async Task ApplyAsync(AppendContext context, IReadOnlyList<AppendedEnvelope> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events)
+        {
+            await using var command = new NpgsqlCommand { Connection = context.Transaction.Connection, Transaction = context.Transaction };
+            switch (e.Data)
+            {
+                case ConsentGranted g:
+                    command.CommandText = $"""
+                        INSERT INTO {runtime.Schema}.{Name} (consent_id, patient_id, doctor_snils_digest, scope_kind, document_types, document_ids, valid_from, valid_until, share_token_sha256)
+                        VALUES (@c, @p, @d, @k, @t, @i, @f, @u, @h) ON CONFLICT (consent_id) DO NOTHING
+                        """;
+                    command.Parameters.AddWithValue("c", g.ConsentId.Value);
+                    command.Parameters.AddWithValue("p", g.PatientId.Value);
+                    command.Parameters.AddWithValue("d", directory.Digest(g.DoctorSnils));
+                    command.Parameters.AddWithValue("k", g.Scope.Kind.ToString());
+                    command.Parameters.AddWithValue("t", g.Scope.DocumentTypes.Select(ConsentText.Type).ToArray());
+                    command.Parameters.AddWithValue("i", g.Scope.DocumentIds.Select(d => d.Value).ToArray());
+                    command.Parameters.AddWithValue("f", g.ValidFrom.ToDateTimeUtc());
+                    command.Parameters.AddWithValue("u", g.ValidUntil.ToDateTimeUtc());
+                    command.Parameters.AddWithValue("h", (object?)links.Take(g.ConsentId.Value) ?? DBNull.Value);
+                    break;
+                case ConsentRevoked r:
+                    command.CommandText = $"UPDATE {runtime.Schema}.{Name} SET revoked_at = @r WHERE consent_id = @c AND revoked_at IS NULL";
+                    command.Parameters.AddWithValue("c", r.ConsentId.Value);
+                    command.Parameters.AddWithValue("r", r.RevokedAt.ToDateTimeUtc());
+                    break;
+                default:
+                    continue;
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public Task<ConsentRow?> FindAsync(Guid consentId, CancellationToken cancellationToken) =>
+        SingleAsync("consent_id = @v", consentId, cancellationToken);
+
+    public Task<ConsentRow?> FindByTokenAsync(string token, CancellationToken cancellationToken) =>
+        SingleAsync("share_token_sha256 = @v", ShareLinks.Hash(token), cancellationToken);
+
+    public async Task<IReadOnlyList<ConsentRow>> ListAsync(PatientId patient, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM {runtime.Schema}.{Name} WHERE patient_id = @v ORDER BY valid_from DESC, consent_id");
+        command.Parameters.AddWithValue("v", patient.Value);
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    private const string Columns = "consent_id, patient_id, doctor_snils_digest, scope_kind, document_types, document_ids, valid_from, valid_until, revoked_at";
+
+    private async Task<ConsentRow?> SingleAsync(string where, object value, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM {runtime.Schema}.{Name} WHERE {where}");
+        command.Parameters.AddWithValue("v", value);
+        return (await ReadAsync(command, cancellationToken)).FirstOrDefault();
+    }
+
+    private static async Task<IReadOnlyList<ConsentRow>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var rows = new List<ConsentRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new ConsentRow(
+                reader.GetGuid(0),
+                reader.GetGuid(1),
+                reader.GetString(2),
+                Enum.Parse<ConsentScopeKind>(reader.GetString(3)),
+                reader.GetFieldValue<string[]>(4),
+                reader.GetFieldValue<Guid[]>(5),
+                Instant.FromDateTimeUtc(reader.GetFieldValue<DateTime>(6)),
+                Instant.FromDateTimeUtc(reader.GetFieldValue<DateTime>(7)),
+                reader.IsDBNull(8) ? null : Instant.FromDateTimeUtc(reader.GetFieldValue<DateTime>(8))));
+        }
+
+        return rows;
+    }
+}
+
+/// <summary>Stable texts of domain values as the read models store them.</summary>
+public static class ConsentText
+{
+    public static string Type(Domain.Results.DocumentType type) => type switch
+    {
+        Domain.Results.DocumentType.LabReport => "labReport",
+        Domain.Results.DocumentType.InstrumentalStudy => "instrumentalStudy",
+        Domain.Results.DocumentType.VisitProtocol => "visitProtocol",
+        Domain.Results.DocumentType.Vaccination => "vaccination",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+}

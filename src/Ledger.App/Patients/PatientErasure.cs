@@ -1,0 +1,186 @@
+using Ledger.App.Hosting;
+using Ledger.App.Http;
+using Ledger.App.Security;
+using Ledger.Domain;
+using Ledger.Domain.Identifiers;
+using Ledger.Domain.Patients;
+using Ledger.EventStore.Messaging;
+using Ledger.EventStore.Projections;
+using Ledger.EventStore.Protection;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.App.Patients;
+
+/// <summary>A scheduled second purge of an erased patient's read models, once every node's key cache has expired.</summary>
+public sealed record PurgePatientReadModels(Guid PatientId);
+
+/// <summary>
+/// Crypto-shredding of a patient (<c>POST /api/v1/patients/{id}/erase</c>, admin): records the erasure in
+/// <c>patient_erasures</c> (ids and identifier digests only), destroys the patient's data key and the keys of the
+/// subjects derived from their СНИЛС/ЕНП digests (results delivered before the cabinet existed), and purges the patient's
+/// rows from every read model. Projections skip erased events and drop rows of erased patients at the end of each
+/// batch, so neither a batch in flight nor a rebuild brings them back; a second purge runs after the key cache TTL.
+/// The domain has no "erased" event; the erasure table is the record of it (internal ids, time and the admin's id).
+/// </summary>
+public sealed class PatientErasure(
+    NpgsqlDataSource dataSource,
+    LedgerRuntime runtime,
+    DataKeyProtector keys,
+    PatientDirectory directory,
+    EventStore.EventStore store,
+    Outbox outbox,
+    IClock clock) : IMessageHandler<PurgePatientReadModels>
+{
+    public const string Table = "patient_erasures";
+
+    /// <summary>Read-model tables keyed by patient id, and whether they also hold rows keyed by identifier digest.</summary>
+    public static IReadOnlyList<(string Table, bool ByDigest)> PatientTables { get; } =
+    [
+        ("cabinet_documents", true),
+        ("trend_points", true),
+        ("access_journal", false),
+        ("consents_active", false),
+        ("cabinet_visits", false),
+        ("patient_identifiers", false),
+    ];
+
+    public static ProjectionTable Definition { get; } = new(Table, """
+        CREATE TABLE {table} (patient_id uuid PRIMARY KEY, digests text[] NOT NULL, erased_at timestamptz NOT NULL, erased_by uuid NULL)
+        """);
+
+    public async Task<bool> EraseAsync(PatientId patient, Guid? admin, CancellationToken cancellationToken)
+    {
+        var (state, _) = await store.AggregateAsync(StreamIds.Patient(patient), PatientState.Initial, PatientState.Evolve, cancellationToken: cancellationToken);
+        var digests = new List<string>();
+        if (state.Snils is { } snils)
+        {
+            digests.Add(directory.Digest(snils));
+        }
+
+        if (state.Enp is { } enp)
+        {
+            digests.Add(directory.Digest(enp));
+        }
+
+        if (!state.Registered && !await keys.IsDestroyedAsync(patient.Value, cancellationToken))
+        {
+            return false;
+        }
+
+        await using (var command = dataSource.CreateCommand($"""
+            INSERT INTO {runtime.Schema}.{Table} (patient_id, digests, erased_at, erased_by) VALUES (@p, @d, @at, @by)
+            ON CONFLICT (patient_id) DO UPDATE SET digests = ARRAY(SELECT DISTINCT unnest({Table}.digests || excluded.digests))
+            """))
+        {
+            command.Parameters.AddWithValue("p", patient.Value);
+            command.Parameters.AddWithValue("d", digests.ToArray());
+            command.Parameters.AddWithValue("at", clock.GetCurrentInstant().ToDateTimeUtc());
+            command.Parameters.AddWithValue("by", (object?)admin ?? DBNull.Value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await keys.DestroyKeyAsync(patient.Value, cancellationToken);
+        foreach (var digest in digests)
+        {
+            await keys.DestroyKeyAsync(KeyedIdentifierHash.ToGuid(digest), cancellationToken);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await PurgeAsync(transaction, patient.Value, cancellationToken);
+        await outbox.EnqueueAsync(transaction, new PurgePatientReadModels(patient.Value), clock.GetCurrentInstant() + keys.CacheTtl + Duration.FromSeconds(5), cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public Task HandleAsync(PurgePatientReadModels message, MessageContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(context);
+        return PurgeAsync(context.Transaction, message.PatientId, cancellationToken);
+    }
+
+    /// <summary>Deletes the patient's rows (and rows kept under their identifier digests) from every read model.</summary>
+    public async Task PurgeAsync(NpgsqlTransaction transaction, Guid patientId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        foreach (var (table, byDigest) in PatientTables)
+        {
+            var sql = byDigest
+                ? $"DELETE FROM {runtime.Schema}.{table} t USING {runtime.Schema}.{Table} e WHERE e.patient_id = @p AND (t.patient_id = e.patient_id OR t.identifier_digest = ANY(e.digests))"
+                : $"DELETE FROM {runtime.Schema}.{table} WHERE patient_id = @p";
+            await using var exists = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", transaction.Connection, transaction);
+            exists.Parameters.AddWithValue("t", $"{runtime.Schema}.{table}");
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                continue;
+            }
+
+            await using var delete = new NpgsqlCommand(sql, transaction.Connection, transaction);
+            delete.Parameters.AddWithValue("p", patientId);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// For projections, at the end of a batch: drop from <paramref name="table"/> (the live table or its shadow) the rows
+    /// of the batch's patients (and identifier digests) that have been erased meanwhile. Only the patients the batch
+    /// touched are looked up, so a batch of a patient never erased costs one indexed query.
+    /// </summary>
+    public static async Task PurgeErasedAsync(NpgsqlTransaction transaction, string schema, string table, IReadOnlyCollection<Guid> patients, IReadOnlyCollection<string> digests, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(patients);
+        ArgumentNullException.ThrowIfNull(digests);
+        if (patients.Count == 0 && digests.Count == 0)
+        {
+            return;
+        }
+
+        var erasedPatients = new List<Guid>();
+        var erasedDigests = new List<string>();
+        await using (var find = new NpgsqlCommand($"SELECT patient_id, digests FROM {schema}.{Table} WHERE patient_id = ANY(@p) OR digests && @d", transaction.Connection, transaction))
+        {
+            find.Parameters.AddWithValue("p", patients.ToArray());
+            find.Parameters.AddWithValue("d", digests.ToArray());
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                erasedPatients.Add(reader.GetGuid(0));
+                erasedDigests.AddRange(reader.GetFieldValue<string[]>(1));
+            }
+        }
+
+        if (erasedPatients.Count == 0)
+        {
+            return;
+        }
+
+        await using (var byPatient = new NpgsqlCommand($"DELETE FROM {table} WHERE patient_id = ANY(@p)", transaction.Connection, transaction))
+        {
+            byPatient.Parameters.AddWithValue("p", erasedPatients.ToArray());
+            await byPatient.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (digests.Count > 0 && erasedDigests.Count > 0)
+        {
+            await using var byDigest = new NpgsqlCommand($"DELETE FROM {table} WHERE identifier_digest = ANY(@d)", transaction.Connection, transaction);
+            byDigest.Parameters.AddWithValue("d", erasedDigests.ToArray());
+            await byDigest.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public static void MapErase(IEndpointRouteBuilder routes) =>
+        routes.MapPost("/api/v1/patients/{id}/erase", async Task<IResult> (string id, HttpContext http, PatientErasure erasure, CancellationToken ct) =>
+        {
+            if (!PatientId.TryParse(id, out var patient, out var reason))
+            {
+                return ProblemTypes.Invalid("id", reason);
+            }
+
+            return await erasure.EraseAsync(patient, http.User.SubjectId(), ct)
+                ? TypedResults.Ok(new { patientId = patient.Value, erased = true })
+                : PatientHttp.NotFound("no such patient");
+        }).RequireAuthorization(p => p.RequireRole(Roles.Admin)).WithTags("Patients");
+}

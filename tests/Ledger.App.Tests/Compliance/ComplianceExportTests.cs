@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Ledger.App.Cli;
+using Ledger.App.Security;
+using Ledger.App.Tests.Consents;
+using Ledger.App.Tests.Patients;
+using Ledger.Testing;
+using Xunit;
+
+namespace Ledger.App.Tests.Compliance;
+
+public sealed class ComplianceExportTests
+{
+    private static string Verifier()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "tools", "verify_export.py");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("tools/verify_export.py");
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> VerifyAsync(string path)
+    {
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Verifier());
+        start.ArgumentList.Add(path);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static async Task<LedgerHost> SeededAsync()
+    {
+        var host = await LedgerHost.StartAsync();
+        var patient = await Seed.PatientAsync(host);
+        var document = await Seed.DocumentAsync(host, patient);
+        await Seed.CorrectAsync(host, patient, document, Seed.Report(glucose: 4.4m));
+        using var client = host.ClientAs(Roles.Patient, patient);
+        var (consent, token) = await ShareLinkTests.GrantAsync(client);
+        await host.Http.GetAsync(new Uri($"/api/v1/shared/{token}/documents/{document}", UriKind.Relative));
+        await client.PostAsync(new Uri($"/api/v1/patients/me/consents/{consent}/revoke", UriKind.Relative), JsonContentOf("{}"));
+        return host;
+    }
+
+    private static StringContent JsonContentOf(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task An_export_verifies_offline_and_one_flipped_byte_is_named_by_its_line()
+    {
+        await using var host = await SeededAsync();
+        using var auditor = host.ClientAs(Roles.Auditor, Guid.NewGuid());
+        var response = await auditor.GetAsync(new Uri("/api/v1/compliance/export", UriKind.Relative));
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var path = Path.Combine(Path.GetTempPath(), $"ledger-export-{Guid.NewGuid():N}.ndjson");
+        try
+        {
+            await File.WriteAllBytesAsync(path, bytes);
+            var clean = await VerifyAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+            Assert.True(clean.Exit == 0, clean.Error);
+            var lines = Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length >= 6);
+            var manifest = JsonDocument.Parse(lines[^1]).RootElement.GetProperty("manifest");
+            Assert.Equal(lines.Length - 1, manifest.GetProperty("count").GetInt32());
+            Assert.Contains(lines, l => l.Contains("\"dataEncrypted\":\"", StringComparison.Ordinal));
+
+            // One byte of line 3's stored type changes: the verifier names line 3.
+            var offset = Offset(bytes, line: 3, after: "\"type\":\"");
+            var tampered = (byte[])bytes.Clone();
+            tampered[offset] ^= 0x01;
+            await File.WriteAllBytesAsync(path, tampered);
+            var broken = await VerifyAsync(path);
+            Assert.Equal(1, broken.Exit);
+            Assert.Contains("line 3:", broken.Error, StringComparison.Ordinal);
+
+            // A changed digest in the manifest is named by the manifest's line.
+            tampered = (byte[])bytes.Clone();
+            tampered[Offset(bytes, line: lines.Length, after: "\"sha256\":\"")] ^= 0x01;
+            await File.WriteAllBytesAsync(path, tampered);
+            var badManifest = await VerifyAsync(path);
+            Assert.Equal(1, badManifest.Exit);
+            Assert.Contains($"line {lines.Length}:", badManifest.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task The_command_line_export_filters_by_stream_type_and_verifies()
+    {
+        await using var host = await SeededAsync();
+        var path = Path.Combine(Path.GetTempPath(), $"ledger-export-{Guid.NewGuid():N}.ndjson");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        try
+        {
+            var exit = await LedgerProgram.RunAsync(["export", "--out", path, "--stream-type", "consent", "--connection", host.ConnectionString], host.Clock, output, error);
+            var verified = await VerifyAsync(path);
+            var lines = await File.ReadAllLinesAsync(path);
+
+            Assert.Equal(0, exit);
+            Assert.Contains("exported 2 events", error.ToString(), StringComparison.Ordinal);
+            Assert.Contains("2 events written", output.ToString(), StringComparison.Ordinal);
+            Assert.Equal(3, lines.Length);
+            Assert.All(lines[..^1], l => Assert.Contains("\"streamType\":\"consent\"", l, StringComparison.Ordinal));
+            Assert.True(verified.Exit == 0, verified.Error);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(Roles.Patient)]
+    [InlineData(Roles.Doctor)]
+    [InlineData(Roles.Support)]
+    [InlineData(Roles.Organization)]
+    public async Task Only_auditors_and_admins_export(string role)
+    {
+        await using var host = await LedgerHost.StartAsync();
+        using var client = host.ClientAs(role, Guid.NewGuid());
+
+        var response = await client.GetAsync(new Uri("/api/v1/compliance/export", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    private static int Offset(byte[] bytes, int line, string after)
+    {
+        var start = 0;
+        for (var i = 1; i < line; i++)
+        {
+            start = Array.IndexOf(bytes, (byte)'\n', start) + 1;
+        }
+
+        var marker = Encoding.UTF8.GetBytes(after);
+        for (var i = start; i < bytes.Length - marker.Length; i++)
+        {
+            if (bytes.AsSpan(i, marker.Length).SequenceEqual(marker))
+            {
+                return i + marker.Length + 1;
+            }
+        }
+
+        throw new InvalidOperationException("marker not found");
+    }
+}
