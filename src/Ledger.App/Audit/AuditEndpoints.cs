@@ -113,7 +113,7 @@ public static class AuditEndpoints
             if (!recorded.IsErased && recorded.Data is { } json)
             {
                 data = JsonDocument.Parse(json).RootElement.Clone();
-                patient ??= PatientOf(ResultEventReader.Deserialize(store, recorded));
+                patient ??= PatientOf(store.Deserialize(recorded));
             }
 
             events.Add(new AuditedEvent(recorded.StreamVersion, recorded.GlobalPosition, recorded.EventId, recorded.EventType, recorded.RecordedAt, recorded.IsErased, data));

@@ -24,7 +24,7 @@ public static class DocumentReader
     public static async Task<ResultState?> LoadAsync(EventStore.EventStore store, Guid documentId, PatientId patient, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var state = await ResultEventReader.LoadAsync(store, StreamIds.Result(new DocumentId(documentId)), cancellationToken);
+        var (state, _) = await store.AggregateAsync(StreamIds.Result(new DocumentId(documentId)), ResultState.Initial, ResultState.Evolve, cancellationToken: cancellationToken);
         return state.Exists && state.Patient?.PatientId == patient && state.Current is not null ? state : null;
     }
 

@@ -66,7 +66,7 @@ public sealed class CabinetProjection : IProjection
             }
 
             var at = recorded.RecordedAt.ToDateTimeUtc();
-            var data = ResultEventReader.Deserialize(batch, recorded);
+            var data = batch.Deserialize(recorded);
             Touch(data, patients, digests);
             await using var command = new NpgsqlCommand { Connection = transaction.Connection, Transaction = transaction };
             switch (data)

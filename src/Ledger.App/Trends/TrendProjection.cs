@@ -53,7 +53,7 @@ public sealed class TrendProjection : IProjection
         var digests = new HashSet<string>(StringComparer.Ordinal);
         foreach (var recorded in batch.Events.Where(e => !e.IsErased))
         {
-            var data = ResultEventReader.Deserialize(batch, recorded);
+            var data = batch.Deserialize(recorded);
             CabinetProjection.Touch(data, patients, digests);
             switch (data)
             {

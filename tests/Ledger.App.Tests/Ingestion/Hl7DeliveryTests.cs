@@ -231,6 +231,29 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
     }
 
     [Fact]
+    public async Task A_report_corrected_twice_keeps_every_version_readable()
+    {
+        var org = await host.CreateOrganizationAsync(confirm: true, enable: true);
+        var original = DeliveryHost.WithControlId(Fixtures.Hl7("fhir-converter_ORU-R01-RMGEAD.hl7"), "TWICE-1");
+        Assert.Equal("AA", DeliveryHost.AckCode(await (await DeliveryHost.PostHl7Async(org.Client, original)).Content.ReadAsStringAsync()));
+        foreach (var (value, control) in new[] { ("175", "TWICE-2"), ("168", "TWICE-3") })
+        {
+            var corrected = DeliveryHost.WithControlId(
+                EditSegment(Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(original).Replace("^182|", $"^{value}|", StringComparison.Ordinal)), "OBR", 25, "C"),
+                control);
+            Assert.Equal("AA", DeliveryHost.AckCode(await (await DeliveryHost.PostHl7Async(org.Client, corrected)).Content.ReadAsStringAsync()));
+        }
+
+        var (state, version) = await host.Store.AggregateAsync(DeliveryHost.Hl7DocumentId(org.Id, "TWICE-1"), Domain.Results.ResultState.Initial, Domain.Results.ResultState.Evolve);
+
+        Assert.Equal(3, version);
+        var values = state.Versions
+            .Select(v => Assert.IsType<Domain.Results.LabReport>(v.Content).Panels.SelectMany(p => p.Observations).First(o => o.Value is not null).Value)
+            .ToList();
+        Assert.Equal([182m, 175m, 168m], values);
+    }
+
+    [Fact]
     public async Task A_snils_with_a_bad_check_number_is_refused_naming_pid_3()
     {
         var before = await host.EventCountAsync();
