@@ -3,6 +3,7 @@ using System.Globalization;
 using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.Domain;
+using Ledger.Domain.Access;
 using Ledger.Domain.Identifiers;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -15,51 +16,80 @@ using NodaTime;
 namespace Ledger.Benchmarks;
 
 /// <summary>
-/// Cabinet list and trend queries over HTTP against the real app, with many patients: seeds patients and lab reports
-/// through the command executor, waits for the projections, then runs concurrent clients for a while and reports
-/// p50/p99 latency and throughput per query.
+/// Cabinet list and trend queries over HTTP against the real app on a durable PostgreSQL, at the size of a real
+/// region: by default 10,000 patients, each with 100 lab reports and 100 entries in the access log (2,010,000
+/// events). Patients register through the command executor; reports and access entries are appended directly
+/// (encrypted under each patient's key, as the app does), by several writers. Then the projections catch up and
+/// concurrent clients, each request with the token of a random patient, measure p50/p99 per query.
 /// </summary>
 public static class CabinetBenchmark
 {
+    private static readonly OrganizationId Laboratory = new(Guid.Parse("5a1f0c55-0000-4000-8000-000000000001"));
+
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var patients = Argument(args, "--patients", 500);
-        var documents = Argument(args, "--documents", 20);
-        var seconds = Argument(args, "--seconds", 15);
+        var patients = Argument(args, "--patients", 10_000);
+        var documents = Argument(args, "--documents", 100);
+        var accesses = Argument(args, "--accesses", 100);
+        var seconds = Argument(args, "--seconds", 20);
         var clients = Argument(args, "--clients", 8);
+        var writers = Argument(args, "--writers", 8);
 
-        await using var host = await LedgerHost.StartAsync(clock: new FakeClock(SystemClock.Instance.GetCurrentInstant()));
+        await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(Durable: true));
+        Console.WriteLine("PostgreSQL: a durable cluster started for this run (fsync=on, synchronous_commit=on, full_page_writes=on)");
+        await using var host = await LedgerHost.StartAsync(clock: new FakeClock(SystemClock.Instance.GetCurrentInstant()), cluster: cluster);
         var executor = host.Services.GetRequiredService<CommandExecutor>();
+        var store = host.Services.GetRequiredService<EventStore.EventStore>();
         var today = host.Clock.GetCurrentInstant().InUtc().Date;
         var ids = new Guid[patients];
         var timer = Stopwatch.StartNew();
         var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        long events = 0;
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
             int p;
             while ((p = Interlocked.Increment(ref next)) < patients)
             {
                 var id = new PatientId(Guid.CreateVersion7());
                 ids[p] = id.Value;
+                var encrypt = new AppendOptions { EncryptFor = id.Value };
                 await executor.ExecuteAsync(Deciders.Patient, id.Value,
                     new RegisterPatient(id, FullName.Create("Пациент", "Тест"), BirthDate.Create(new LocalDate(1980, 1, 1), today), Sex.Unknown, Snils.Parse(SnilsFor(p)), null, null, null),
                     new CommandContext(Guid.NewGuid(), EventMetadata.Empty, id.Value));
                 for (var d = 0; d < documents; d++)
                 {
                     var document = new DocumentId(Guid.CreateVersion7());
-                    await executor.ExecuteAsync(Deciders.Result, document.Value,
-                        new RecordLabResult(document, PatientRef.Resolved(id), new OrganizationId(Guid.Parse("5a1f0c55-0000-4000-8000-000000000001")), "D-" + document.Value.ToString("N"), Report(d)),
-                        new CommandContext(Guid.NewGuid(), EventMetadata.Empty, id.Value));
+                    await store.AppendAsync(document.Value, StreamIds.ResultKind, ExpectedVersion.NoStream,
+                        [EventToAppend.New(new LabResultArrived(document, PatientRef.Resolved(id), Laboratory, "D-" + document.Value.ToString("N"), Report(d)))], encrypt);
+                }
+
+                for (var a = 0; a < accesses; a += 100)
+                {
+                    var batch = Enumerable.Range(a, Math.Min(100, accesses - a))
+                        .Select(i => EventToAppend.New(new RecordAccessed(id, new Actor(ActorKind.Patient, new ActorId(id.Value)), null, "просмотр кабинета", null, AccessChannel.Web, AccessOutcome.Succeeded, host.Clock.GetCurrentInstant() - Duration.FromMinutes(i))))
+                        .ToList();
+                    await store.AppendAsync(StreamIds.Access(id), StreamIds.AccessKind, ExpectedVersion.Any, batch, encrypt);
+                }
+
+                var total = Interlocked.Add(ref events, 1 + documents + accesses);
+                if ((p + 1) % 500 == 0)
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {p + 1:N0} patients, {total:N0} events, {total / timer.Elapsed.TotalSeconds:F0} events/s"));
                 }
             }
         })));
-        Console.WriteLine($"seeded {patients:N0} patients × {documents} lab reports in {timer.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {patients:N0} patients × ({documents} lab reports + {accesses} access entries) = {events:N0} events in {timer.Elapsed.TotalSeconds:F0} s"));
         timer.Restart();
-        await host.Services.GetRequiredService<ProjectionDaemon>().WaitForCatchUpAsync(TimeSpan.FromMinutes(30));
-        Console.WriteLine($"projections caught up {timer.Elapsed.TotalSeconds:F1} s after seeding");
+        await host.Services.GetRequiredService<ProjectionDaemon>().WaitForCatchUpAsync(TimeSpan.FromHours(2));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"projections caught up {timer.Elapsed.TotalSeconds:F0} s after seeding"));
 
-        foreach (var (name, path) in new[] { ("cabinet list", "/api/v1/patients/me/documents?pageSize=20"), ("trend (all)", "/api/v1/patients/me/trends/2345-7?period=all") })
+        // One connection pool for every client, a token per patient issued beforehand: the figures are the
+        // server's, not the cost of making clients.
+        var tokens = host.Services.GetRequiredService<TokenService>();
+        var bearer = ids.Select(id => tokens.Issue(Roles.Patient, id, Duration.FromHours(2))).ToArray();
+        using var http = new HttpClient { BaseAddress = host.Address };
+        foreach (var (name, path) in new[] { ("cabinet list", "/api/v1/patients/me/documents?pageSize=20"), ("trend (year)", "/api/v1/patients/me/trends/2345-7?period=year") })
         {
             var latencies = new List<double>[clients];
             var until = Stopwatch.StartNew();
@@ -69,10 +99,10 @@ public static class CabinetBenchmark
                 var random = new Random(c);
                 while (until.Elapsed.TotalSeconds < seconds)
                 {
-                    var patient = ids[random.Next(ids.Length)];
-                    using var client = host.ClientAs(Roles.Patient, patient);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer[random.Next(bearer.Length)]);
                     var started = Stopwatch.GetTimestamp();
-                    using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+                    using var response = await http.SendAsync(request);
                     await response.Content.ReadAsByteArrayAsync();
                     response.EnsureSuccessStatusCode();
                     latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -90,7 +120,7 @@ public static class CabinetBenchmark
     {
         var collected = Instant.FromUtc(2025, 1, 1, 8, 0) + Duration.FromDays(index * 7);
         return new LabReport("ORD-" + index.ToString(CultureInfo.InvariantCulture), null, collected, collected + Duration.FromHours(4),
-            new OrganizationId(Guid.Parse("5a1f0c55-0000-4000-8000-000000000001")), "Смирнова О. В.",
+            Laboratory, "Смирнова О. В.",
             [
                 new LabPanel(null, "Биохимия",
                 [

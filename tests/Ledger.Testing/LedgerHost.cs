@@ -41,9 +41,10 @@ public sealed class LedgerHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<LedgerHost> StartAsync(Action<WebApplicationBuilder>? configure = null, bool runBackgroundWork = true, FakeClock? clock = null)
+    /// <summary>Starts the app; on the shared test cluster unless another (e.g. a durable one) is given.</summary>
+    public static async Task<LedgerHost> StartAsync(Action<WebApplicationBuilder>? configure = null, bool runBackgroundWork = true, FakeClock? clock = null, PostgresCluster? cluster = null)
     {
-        var cluster = await PostgresCluster.SharedAsync();
+        cluster ??= await PostgresCluster.SharedAsync();
         var connectionString = await cluster.CreateDatabaseAsync("app");
         clock ??= FakeClock.At(2026, 3, 2);
         var runtime = new LedgerRuntime(connectionString, "ledger", LedgerKeys.Ephemeral(), clock, runBackgroundWork)

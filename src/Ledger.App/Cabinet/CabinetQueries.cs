@@ -220,15 +220,26 @@ public sealed class CabinetQueries(NpgsqlDataSource dataSource, LedgerRuntime ru
     /// <summary>Records this visit and returns the previous one (null on the first).</summary>
     public async Task<Instant?> VisitAsync(Guid patientId, Instant now, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        // The visit marker is a convenience: its commit does not wait for the disk (a crash may forget the last
+        // few visits, which only shows some documents as new again). Listing stays a read for the disk.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit TO OFF", connection, transaction))
+        {
+            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand($"""
             WITH previous AS (SELECT last_visit_at FROM {runtime.Schema}.{VisitsTable} WHERE patient_id = @p),
                  upsert AS (INSERT INTO {runtime.Schema}.{VisitsTable} (patient_id, last_visit_at) VALUES (@p, @now)
                             ON CONFLICT (patient_id) DO UPDATE SET last_visit_at = excluded.last_visit_at)
             SELECT last_visit_at FROM previous
-            """);
+            """, connection, transaction);
         command.Parameters.AddWithValue("p", patientId);
         command.Parameters.AddWithValue("now", now.ToDateTimeUtc());
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTime previous ? Instant.FromDateTimeUtc(DateTime.SpecifyKind(previous, DateTimeKind.Utc)) : null;
+        var previous = await command.ExecuteScalarAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return previous is DateTime at ? Instant.FromDateTimeUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
     }
 
     private static string? Text(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
