@@ -29,6 +29,7 @@ public static class EventCatalogue
         Patient<DeliveryPreferencesSet>("patients.delivery_preferences_set.v1", "Which results the patient is told about, how and how often."),
         Patient<AnalyteThresholdSet>("patients.analyte_threshold_set.v1", "An alert threshold for an analyte was set or replaced."),
         Patient<AnalyteThresholdRemoved>("patients.analyte_threshold_removed.v1", "An analyte's alert threshold was removed."),
+        new(typeof(PatientErased), "patients.erased.v1", StreamIds.PatientKind, false, "The patient's data key was destroyed; stored in the clear (ids and time only)."),
 
         Organization<OrganizationRegistered>("organizations.registered.v1", "An organisation asked to deliver results."),
         Organization<OrganizationConfirmed>("organizations.confirmed.v1", "The registry lists the organisation as registered."),

@@ -4,6 +4,7 @@ using Ledger.App.Security;
 using Ledger.Domain;
 using Ledger.Domain.Identifiers;
 using Ledger.Domain.Patients;
+using Ledger.EventStore;
 using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Protection;
@@ -21,7 +22,8 @@ public sealed record PurgePatientReadModels(Guid PatientId);
 /// subjects derived from their СНИЛС/ЕНП digests (results delivered before the cabinet existed), and purges the patient's
 /// rows from every read model. Projections skip erased events and drop rows of erased patients at the end of each
 /// batch, so neither a batch in flight nor a rebuild brings them back; a second purge runs after the key cache TTL.
-/// The domain has no "erased" event; the erasure table is the record of it (internal ids, time and the admin's id).
+/// The event <c>patients.erased.v1</c> (in the clear: ids and time only) is appended to the patient's stream once the
+/// keys are destroyed; the erasure table serves the projections' lookups.
 /// </summary>
 public sealed class PatientErasure(
     NpgsqlDataSource dataSource,
@@ -85,6 +87,15 @@ public sealed class PatientErasure(
         {
             await keys.DestroyKeyAsync(KeyedIdentifierHash.ToGuid(digest), cancellationToken);
         }
+
+        // The record of the shredding, in the clear (nothing left to encrypt it under) and idempotent per patient.
+        var erasedAt = clock.GetCurrentInstant();
+        await store.AppendAsync(
+            StreamIds.Patient(patient),
+            StreamIds.PatientKind,
+            ExpectedVersion.Any,
+            [new EventToAppend(Streams.CommandExecutor.EventIdFor(patient.Value, -1), new PatientErased(patient, admin is { } by ? new ActorId(by) : null, erasedAt), new EventMetadata(ActorKind: "admin", ActorId: admin?.ToString()))],
+            cancellationToken: cancellationToken);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

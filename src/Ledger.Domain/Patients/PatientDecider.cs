@@ -9,6 +9,11 @@ public static class PatientDecider
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(state);
+        if (state.Erased)
+        {
+            throw new DomainRejection("patient.erased", "The patient's data were erased; the cabinet is closed for good.");
+        }
+
         if (command is RegisterPatient register)
         {
             return Register(register, state, now);

@@ -54,3 +54,10 @@ public sealed record DeliveryPreferencesSet(
 public sealed record AnalyteThresholdSet(PatientId PatientId, LoincCode Code, UcumUnit Unit, decimal? Low, decimal? High);
 
 public sealed record AnalyteThresholdRemoved(PatientId PatientId, LoincCode Code);
+
+/// <summary>
+/// The patient's data key was destroyed (crypto-shredding): every earlier payload of the patient is unreadable for
+/// ever. Stored in the clear, so it holds internal ids and the instant only.
+/// </summary>
+public sealed record PatientErased(PatientId PatientId, ActorId? ErasedBy, NodaTime.Instant ErasedAt);
+

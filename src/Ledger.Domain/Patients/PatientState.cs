@@ -26,6 +26,9 @@ public sealed record PatientState(
     DeliveryPreferences? Preferences,
     ImmutableDictionary<LoincCode, AnalyteThreshold> Thresholds)
 {
+    /// <summary>The patient's data were crypto-shredded; the cabinet is closed for good.</summary>
+    public bool Erased { get; init; }
+
     public static PatientState Initial { get; } = new(
         false, default, null, null, Sex.Unknown, null, null, null, null, [], null,
         ImmutableDictionary<LoincCode, AnalyteThreshold>.Empty);
@@ -56,6 +59,7 @@ public sealed record PatientState(
                 Thresholds = state.Thresholds.SetItem(e.Code, new AnalyteThreshold(e.Code, e.Unit, e.Low, e.High)),
             },
             AnalyteThresholdRemoved e => state with { Thresholds = state.Thresholds.Remove(e.Code) },
+            PatientErased e => Initial with { PatientId = e.PatientId, Erased = true },
             _ => throw new InvalidOperationException(
                 $"PatientState does not know the event {@event?.GetType().FullName ?? "null"}."),
         };

@@ -67,6 +67,15 @@ public sealed class ErasureTests
         Assert.True(await host.Services.GetRequiredService<DataKeyProtector>().IsDestroyedAsync(patient));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri($"/api/v1/patients/me/documents/{document}", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri("/api/v1/patients/me", UriKind.Relative))).StatusCode);
+
+        // The shredding is itself an event, readable in the clear at the end of the patient's stream.
+        var store = host.Services.GetRequiredService<EventStore.EventStore>();
+        var stream = await store.ReadStreamAsync(patient);
+        Assert.True(stream[0].IsErased);
+        var record = Assert.IsType<Domain.Patients.PatientErased>(store.Deserialize(stream[^1]));
+        Assert.Equal(patient, record.PatientId.Value);
+        var (state, _) = await store.AggregateAsync(patient, Domain.Patients.PatientState.Initial, Domain.Patients.PatientState.Evolve);
+        Assert.True(state.Erased);
     }
 
     [Fact]

@@ -18,11 +18,11 @@ public sealed class CatalogueTests
     }
 
     [Fact]
-    public void Only_organisation_streams_are_not_patient_scoped()
+    public void Only_organisation_events_and_the_record_of_an_erasure_are_not_patient_scoped()
     {
         foreach (var d in EventCatalogue.All)
         {
-            Assert.Equal(d.StreamKind != StreamIds.OrganizationKind, d.PatientScoped);
+            Assert.Equal(d.StreamKind != StreamIds.OrganizationKind && d.ClrType != typeof(Domain.Patients.PatientErased), d.PatientScoped);
         }
     }
 

@@ -23,6 +23,14 @@ public sealed class PatientDecisionTests
         Specs.Patient.When(Register(), at: Now - NodaTime.Duration.FromDays(20000)).ThenRejected("patient.birth_date_in_future");
 
     [Fact]
+    public void An_erased_patient_takes_no_command_not_even_a_new_registration()
+    {
+        var erased = new PatientErased(Patient, null, Now);
+        Specs.Patient.Given(Registered, erased).When(new LinkOrganization(Patient, Lab)).ThenRejected("patient.erased");
+        Specs.Patient.Given(erased).When(Register()).ThenRejected("patient.erased");
+    }
+
+    [Fact]
     public void Commands_before_registration_are_rejected() =>
         Specs.Patient.When(new LinkOrganization(Patient, Lab)).ThenRejected("patient.not_registered");
 

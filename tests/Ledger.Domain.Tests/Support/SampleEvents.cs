@@ -23,6 +23,7 @@ public static class SampleEvents
             DeliveryFrequency.Daily),
         new AnalyteThresholdSet(Patient, Glucose, MmolPerLitre, 3.9m, 7.0m),
         new AnalyteThresholdRemoved(Patient, Glucose),
+        new PatientErased(Patient, Samples.Doctor, Now),
 
         new OrganizationRegistered(Lab, Inn, Ogrn, OrganizationType.Laboratory, "ООО \"Лаборатория\"", Oid),
         new OrganizationConfirmed(Lab, Oid, "ООО \"Лаборатория\""),
