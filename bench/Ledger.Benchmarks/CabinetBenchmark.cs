@@ -89,11 +89,12 @@ public static class CabinetBenchmark
         var tokens = host.Services.GetRequiredService<TokenService>();
         var bearer = ids.Select(id => tokens.Issue(Roles.Patient, id, Duration.FromHours(2))).ToArray();
         using var http = new HttpClient { BaseAddress = host.Address };
+        foreach (var concurrency in new[] { 1, clients })
         foreach (var (name, path) in new[] { ("cabinet list", "/api/v1/patients/me/documents?pageSize=20"), ("trend (year)", "/api/v1/patients/me/trends/2345-7?period=year") })
         {
-            var latencies = new List<double>[clients];
+            var latencies = new List<double>[concurrency];
             var until = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => Task.Run(async () =>
             {
                 latencies[c] = [];
                 var random = new Random(c);
@@ -110,7 +111,7 @@ public static class CabinetBenchmark
             })));
             var all = latencies.SelectMany(l => l).Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-14} {all.Count / (double)seconds,8:F0} req/s  p50 {Percentile(all, 0.50):F2} ms  p99 {Percentile(all, 0.99):F2} ms  ({clients} clients, {all.Count:N0} requests)"));
+                $"{name,-14} {all.Count / (double)seconds,8:F0} req/s  p50 {Percentile(all, 0.50):F2} ms  p99 {Percentile(all, 0.99):F2} ms  ({concurrency} client{(concurrency == 1 ? "" : "s")}, {all.Count:N0} requests)"));
         }
 
         return 0;
