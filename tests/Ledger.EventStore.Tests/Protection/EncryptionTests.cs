@@ -46,9 +46,12 @@ public sealed class EncryptionTests(PostgresDatabase database) : IClassFixture<P
         var secrets = new[] { Name, "Quarterbuck", Identifier, "4417", Number.ToString(System.Globalization.CultureInfo.InvariantCulture), Note, "blue entrance" };
         foreach (var row in rows)
         {
+            // Text columns are searched as text; bytea columns (rendered as \x-hex) for the secrets' bytes. A short
+            // digit string like "4417" can appear by chance inside random hex, so it is not searched for as text there.
+            var withoutBytes = System.Text.RegularExpressions.Regex.Replace(row, @"\\x[0-9a-f]+", "<bytes>");
             foreach (var secret in secrets)
             {
-                Assert.DoesNotContain(secret, row, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain(secret, withoutBytes, StringComparison.OrdinalIgnoreCase);
                 Assert.DoesNotContain(Convert.ToHexStringLower(Encoding.UTF8.GetBytes(secret)), row, StringComparison.Ordinal);
             }
         }
