@@ -327,10 +327,10 @@ public sealed partial class EventStore
         return new AppendResult(streamId, appended[^1].StreamVersion, appended, AlreadyStored: true);
     }
 
-    private async Task<AppendResult> ResolveDuplicateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid streamId, ExpectedVersion expected, IReadOnlyList<EventToAppend> events, PostgresException error, CancellationToken cancellationToken)
+    private async Task<AppendResult> ResolveDuplicateAsync(NpgsqlConnection connection, Guid streamId, ExpectedVersion expected, IReadOnlyList<EventToAppend> events, PostgresException error, CancellationToken cancellationToken)
     {
         heads.Forget(streamId);
-        var existing = await FindStoredAsync(connection, transaction, streamId, events, cancellationToken);
+        var existing = await FindStoredAsync(connection, null, streamId, events, cancellationToken);
         if (existing is not null)
         {
             return existing;
@@ -339,7 +339,7 @@ public sealed partial class EventStore
         // A unique violation that is not a repeated event id: another writer holds the version (only possible
         // when something bypassed the stream lock). Report it as the conflict it is, never as a raw error.
         long? actual;
-        await using (var command = new NpgsqlCommand(sql.ReadVersion, connection, transaction))
+        await using (var command = new NpgsqlCommand(sql.ReadVersion, connection))
         {
             command.Parameters.AddWithValue("id", streamId);
             actual = await command.ExecuteScalarAsync(cancellationToken) as long?;

@@ -92,7 +92,7 @@ public sealed partial class EventStore : IAsyncDisposable
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            return await ResolveDuplicateAsync(connection, null, streamId, expected, events, ex, cancellationToken);
+            return await ResolveDuplicateAsync(connection, streamId, expected, events, ex, cancellationToken);
         }
 
         heads.Remember(streamId, streamType, result.NextExpectedVersion, result.Head, result.RecordedAt);

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Ledger.App.Hosting;
 using Npgsql;
 
@@ -79,7 +77,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         // LEDGER_TEST_RUN names the run in the directory, so a script can check that none of its clusters is left.
         var run = Environment.GetEnvironmentVariable("LEDGER_TEST_RUN");
         var directory = Path.Combine(Path.GetTempPath(), "ledger-pg-" + (string.IsNullOrWhiteSpace(run) ? string.Empty : run + "-") + Guid.NewGuid().ToString("N")[..12]);
-        var port = FreePort();
+        var port = PostgresServer.FreePort();
         StartWatchdog(directory, port, ownerProcessId ?? Environment.ProcessId);
         var server = await PostgresServer.StartAsync(directory, options.Durable, port, [$"-c max_connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}"]);
         var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString("postgres")) { MaxPoolSize = 100, IncludeErrorDetail = true };
@@ -154,12 +152,5 @@ public sealed class PostgresCluster : IAsyncDisposable
         var script = $"while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; [ -d '{data}' ] && {stop} >/dev/null 2>&1; rm -rf '{directory}' # port {port.ToString(CultureInfo.InvariantCulture)}";
         var start = new ProcessStartInfo("setsid", ["sh", "-c", script]) { UseShellExecute = false, RedirectStandardInput = true };
         using var watchdog = Process.Start(start) ?? throw new InvalidOperationException("could not start the cluster watchdog (setsid sh)");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -20,9 +20,6 @@ public sealed class PostgresDatabase : IAsyncLifetime
         ConnectionString = await cluster.CreateDatabaseAsync();
     }
 
-    /// <summary>A further empty database on the same cluster, e.g. for a test that needs a clean slate.</summary>
-    public Task<string> CreateAnotherAsync() => Cluster.CreateDatabaseAsync();
-
     public async Task DisposeAsync()
     {
         if (cluster is not null && ConnectionString.Length > 0)

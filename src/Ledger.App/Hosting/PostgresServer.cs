@@ -83,10 +83,6 @@ public sealed class PostgresServer
         process?.WaitForExit(60_000);
     }
 
-    /// <summary>Shell text that stops this server (for a watchdog process).</summary>
-    public string StopCommandLine(bool immediate) =>
-        (AsPostgres ? "runuser -u postgres -- " : string.Empty) + $"'{PgCtl}' -D '{DataDirectory}' -m {(immediate ? "immediate" : "fast")} stop";
-
     public static (string InitDb, string PgCtl) FindBinaries()
     {
         var candidates = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
@@ -124,7 +120,8 @@ public sealed class PostgresServer
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

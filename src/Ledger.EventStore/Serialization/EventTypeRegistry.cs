@@ -78,28 +78,6 @@ public sealed partial class EventTypeRegistry
             ? name
             : throw new UnknownEventTypeException($"{type.FullName} is not registered with a stored name");
 
-    /// <summary>True when events stored under this name can be read (directly or through upcasters).</summary>
-    public bool CanRead(string storedName)
-    {
-        var name = storedName;
-        for (var hops = 0; hops < 64; hops++)
-        {
-            if (typesByName.ContainsKey(name))
-            {
-                return true;
-            }
-
-            if (!upcasters.TryGetValue(name, out var next))
-            {
-                return false;
-            }
-
-            name = next.To;
-        }
-
-        return false;
-    }
-
     /// <summary>Serializes an event to UTF-8 JSON and returns its stored name.</summary>
     public (string StoredName, byte[] Json) Serialize(object @event)
     {
