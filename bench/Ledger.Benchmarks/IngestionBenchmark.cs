@@ -41,6 +41,8 @@ public static class IngestionBenchmark
         var seconds = 10;
         var clients = 16;
         var rate = 200;
+        var warmup = 10;
+        var transports = "mllp,http";
         string? connection = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -49,6 +51,8 @@ public static class IngestionBenchmark
                 case "--seconds" when i + 1 < args.Length: seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--clients" when i + 1 < args.Length: clients = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--rate" when i + 1 < args.Length: rate = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--warmup" when i + 1 < args.Length: warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--transports" when i + 1 < args.Length: transports = args[++i]; break;
                 case "--connection" when i + 1 < args.Length: connection = args[++i]; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
@@ -75,21 +79,52 @@ public static class IngestionBenchmark
         Console.WriteLine($"message: ORU^R01, 20 OBX, {Message("sample").Length} bytes; {seconds} s per measurement; {clients} clients; {Environment.ProcessorCount} cores");
         Console.WriteLine();
 
-        // Warm-up (JIT, connection pools, first data keys), not reported.
-        await MaxAsync(clients, 3, () => new MllpSender(mllp.Endpoint!.Port));
-        await MaxAsync(clients, 3, () => new HttpSender(httpAddress, token));
-
-        var mllpMax = await MaxAsync(clients, seconds, () => new MllpSender(mllp.Endpoint!.Port));
-        var httpMax = await MaxAsync(clients, seconds, () => new HttpSender(httpAddress, token));
-        var mllpSteady = await SteadyAsync(clients, seconds, rate, () => new MllpSender(mllp.Endpoint!.Port));
-        var httpSteady = await SteadyAsync(clients, seconds, rate, () => new HttpSender(httpAddress, token));
-
+        // Warm-up (JIT tiers, connection pools), not reported.
+        Console.WriteLine($"warm-up: {warmup} s per transport");
+        Console.WriteLine();
         Console.WriteLine("| transport | max messages/s | offered rate | achieved/s | ACK p50 ms | ACK p99 ms | errors |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-        Console.WriteLine(Row("MLLP", mllpMax, rate, mllpSteady));
-        Console.WriteLine(Row("HTTP", httpMax, rate, httpSteady));
+        foreach (var transport in transports.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            Func<ISender> create = transport switch
+            {
+                "mllp" => () => new MllpSender(mllp.Endpoint!.Port),
+                "http" => () => new HttpSender(httpAddress, token),
+                _ => throw new ArgumentException($"unknown transport '{transport}' (mllp, http)"),
+            };
+            await MaxAsync(clients, warmup, create);
+            await CheckpointAsync(connectionString);
+            var walBefore = await WalPositionAsync(connectionString);
+            var max = await MaxAsync(clients, seconds, create);
+            var walBytes = await WalPositionAsync(connectionString) - walBefore;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{transport}: WAL written per stored message {(double)walBytes / (max * seconds) / 1024:F1} KiB"));
+            await CheckpointAsync(connectionString);
+            var steady = await SteadyAsync(clients, seconds, rate, create);
+            Console.WriteLine(Row(transport == "mllp" ? "MLLP" : "HTTP", max, rate, steady));
+        }
+
         await app.StopAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// A checkpoint before each measurement, as on a server that has run longer than one checkpoint interval: the WAL
+    /// segments written so far are recycled, so the measurement writes into existing segments. On a fresh cluster
+    /// every new 16 MB segment is created and zero-filled while the committing backend holds the WAL write lock,
+    /// which stalls all commits for tens of milliseconds.
+    /// </summary>
+    private static async Task CheckpointAsync(string connectionString)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand("CHECKPOINT");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<decimal> WalPositionAsync(string connectionString)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')");
+        return (decimal)(await command.ExecuteScalarAsync())!;
     }
 
     private static string Row(string transport, double max, int rate, (double Rate, double P50, double P99, int Errors) steady) =>

@@ -34,6 +34,15 @@ internal sealed class AppendSql(string schema)
         INSERT INTO {schema}.events ({EventColumns}) {EventRows} WHERE EXISTS (SELECT 1 FROM s) {Returning}
         """;
 
+    /// <summary>Creates the stream and its events; fails with a unique violation on <c>streams_pkey</c> when the stream exists.</summary>
+    public string InsertNewStreamWithEventsOrFail { get; } = $"""
+        WITH s AS (
+            INSERT INTO {schema}.streams (stream_id, stream_type, version, head_hash, created_at, updated_at)
+            VALUES (@stream, @type, @version, @head, @at, @at)
+            RETURNING 1)
+        INSERT INTO {schema}.events ({EventColumns}) {EventRows} WHERE EXISTS (SELECT 1 FROM s) {Returning}
+        """;
+
     /// <summary>Moves the stream's head and writes the events only when the stream is exactly as known.</summary>
     public string UpdateKnownStreamWithEvents { get; } = $"""
         WITH s AS (

@@ -45,17 +45,8 @@ public sealed partial class EventStore
     /// Null when the stream was not as known (another writer, another node, an archive): the caller then takes
     /// the path that reads the stream first.
     /// </summary>
-    private async Task<Outcome?> TryAppendInOneRoundTripAsync(NpgsqlConnection connection, Guid streamId, string streamType, ExpectedVersion expected, EncodedEvent[] encoded, CancellationToken cancellationToken)
+    private async Task<Outcome?> TryAppendInOneRoundTripAsync(NpgsqlConnection connection, Guid streamId, string streamType, ExpectedVersion expected, EncodedEvent[] encoded, IReadOnlyList<SqlWrite> extraWrites, CancellationToken cancellationToken)
     {
-        if (participants.Count > 0)
-        {
-            var names = encoded.Select(e => e.StoredName).ToList();
-            if (participants.Any(p => p.AppliesTo(names)))
-            {
-                return null;
-            }
-        }
-
         StreamHead? known = null;
         if (!expected.IsNoStream)
         {
@@ -64,6 +55,30 @@ public sealed partial class EventStore
             {
                 return null;
             }
+        }
+
+        var writes = new List<SqlWrite>(extraWrites);
+        if (participants.Count > 0)
+        {
+            var names = encoded.Select(e => e.StoredName).ToList();
+            PendingEvent[]? pending = null;
+            foreach (var participant in participants.Where(p => p.AppliesTo(names)))
+            {
+                pending ??= Pending(streamId, encoded, known?.Version ?? 0);
+                if (participant.PlanWrites(pending) is not { } planned)
+                {
+                    return null;
+                }
+
+                writes.AddRange(planned);
+            }
+        }
+
+        // Writes beside the events are guarded by the stream row's insert, which fails (and so aborts the whole
+        // implicit transaction) when the stream exists; an update of a known head cannot guard them that way.
+        if (writes.Count > 0 && known is not null)
+        {
+            return null;
         }
 
         var now = Now();
@@ -75,7 +90,7 @@ public sealed partial class EventStore
         var chained = Chain(streamId, encoded, known?.Head ?? EventHasher.Genesis.ToArray(), known?.Version ?? 0, now);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(LockCommand(streamId));
-        var write = new NpgsqlBatchCommand(known is null ? sql.InsertNewStreamWithEvents : sql.UpdateKnownStreamWithEvents);
+        var write = new NpgsqlBatchCommand(known is not null ? sql.UpdateKnownStreamWithEvents : writes.Count > 0 ? sql.InsertNewStreamWithEventsOrFail : sql.InsertNewStreamWithEvents);
         AddEventParameters(write, streamId, encoded, chained, now);
         write.Parameters.AddWithValue("version", chained.Version);
         write.Parameters.AddWithValue("head", chained.Head);
@@ -90,11 +105,26 @@ public sealed partial class EventStore
         }
 
         batch.BatchCommands.Add(write);
-        var positions = new Dictionary<long, (long Position, ulong Transaction)>(encoded.Length);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        foreach (var extra in writes)
         {
+            batch.BatchCommands.Add(extra.ToBatchCommand());
+        }
+
+        var positions = new Dictionary<long, (long Position, ulong Transaction)>(encoded.Length);
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             await reader.NextResultAsync(cancellationToken);
             await ReadPositionsAsync(reader, positions, cancellationToken);
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "streams_pkey")
+        {
+            // The stream exists after all: nothing was written; the path that reads the stream first decides.
+            heads.Forget(streamId);
+            return null;
         }
 
         if (positions.Count == 0)
@@ -106,7 +136,7 @@ public sealed partial class EventStore
         return new Outcome(Result(streamId, encoded, chained, positions), chained.Head, now);
     }
 
-    private async Task<Outcome> AppendCoreAsync(NpgsqlTransaction transaction, bool ownsTransaction, Guid streamId, string streamType, ExpectedVersion expected, EncodedEvent[] encoded, CancellationToken cancellationToken)
+    private async Task<Outcome> AppendCoreAsync(NpgsqlTransaction transaction, bool ownsTransaction, Guid streamId, string streamType, ExpectedVersion expected, EncodedEvent[] encoded, IReadOnlyList<SqlWrite> extraWrites, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection ?? throw new InvalidOperationException("the transaction is no longer open");
 
@@ -218,7 +248,29 @@ public sealed partial class EventStore
             }
         }
 
+        if (extraWrites.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            foreach (var extra in extraWrites)
+            {
+                batch.BatchCommands.Add(extra.ToBatchCommand());
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return new Outcome(result, chained.Head, now);
+    }
+
+    private static PendingEvent[] Pending(Guid streamId, EncodedEvent[] encoded, long version)
+    {
+        var pending = new PendingEvent[encoded.Length];
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            pending[i] = new PendingEvent(streamId, version + i + 1, encoded[i].Source.EventId, encoded[i].StoredName, encoded[i].Source.Data);
+        }
+
+        return pending;
     }
 
     private static Chained Chain(Guid streamId, EncodedEvent[] encoded, byte[] previous, long version, Instant now)

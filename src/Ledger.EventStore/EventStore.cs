@@ -76,11 +76,12 @@ public sealed partial class EventStore : IAsyncDisposable
         Outcome? result;
         try
         {
-            result = await TryAppendInOneRoundTripAsync(connection, streamId, streamType, expected, encoded, cancellationToken);
+            var writes = options?.Writes ?? [];
+            result = await TryAppendInOneRoundTripAsync(connection, streamId, streamType, expected, encoded, writes, cancellationToken);
             if (result is null)
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                result = await AppendCoreAsync(transaction, ownsTransaction: true, streamId, streamType, expected, encoded, cancellationToken);
+                result = await AppendCoreAsync(transaction, ownsTransaction: true, streamId, streamType, expected, encoded, writes, cancellationToken);
                 if (result.AlreadyStored)
                 {
                     await transaction.RollbackAsync(cancellationToken);
@@ -110,7 +111,7 @@ public sealed partial class EventStore : IAsyncDisposable
         Validate(streamType, events);
         var encoded = await EncodeAsync(streamId, events, options, cancellationToken);
         heads.Forget(streamId); // the caller may roll back: the cache learns the head again on the next read
-        return (await AppendCoreAsync(transaction, ownsTransaction: false, streamId, streamType, expected, encoded, cancellationToken)).Result;
+        return (await AppendCoreAsync(transaction, ownsTransaction: false, streamId, streamType, expected, encoded, options?.Writes ?? [], cancellationToken)).Result;
     }
 
     /// <summary>Wakes readers after a commit of events appended in a caller's transaction.</summary>

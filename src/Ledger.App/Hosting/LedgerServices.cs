@@ -30,7 +30,7 @@ public static class LedgerServices
         services.AddSingleton(runtime.Keys);
         services.AddSingleton(runtime.Keys.IdentifierHash);
         services.AddSingleton(features);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(runtime.ConnectionString));
+        services.AddSingleton(_ => LedgerDataSource.Create(runtime.ConnectionString));
         services.AddSingleton<IReadOnlyList<IInlineProjection>>(sp => features.SelectMany(f => f.InlineProjections(sp)).ToList());
         services.AddSingleton<IReadOnlyList<IProjection>>(sp => features.SelectMany(f => f.Projections(sp)).ToList());
         services.AddSingleton(sp => new DataKeyProtector(sp.GetRequiredService<NpgsqlDataSource>(), runtime.Schema, runtime.Keys.MasterKeys, runtime.Clock));

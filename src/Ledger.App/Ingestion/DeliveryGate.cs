@@ -18,7 +18,7 @@ public sealed class DeliveryGate(OrganizationDirectory directory, EventStore.Eve
 {
     public async Task<GateDecision> CheckAsync(Guid? organizationId, string transport, string? source, CancellationToken cancellationToken)
     {
-        var row = organizationId is { } id ? await directory.FindAsync(id, cancellationToken) : null;
+        var row = organizationId is { } id ? await directory.FindForDeliveryAsync(id, cancellationToken) : null;
         return await DecideAsync(row, transport, source, cancellationToken);
     }
 

@@ -13,8 +13,9 @@ public sealed record Hl7Answer(AckCode Code, string Ack, int HttpStatus);
 
 /// <summary>
 /// Stores one ORU^R01 message as one document (one append) and builds its ACK; shared by HTTP and MLLP. The ACK is
-/// built only after the append committed. A repeat (same MSH-10 from the same organisation, or the same
-/// Idempotency-Key) gets the first ACK back and appends nothing.
+/// returned only after the append committed; for a new document it is stored in the append's own transaction. A
+/// repeat (same MSH-10 from the same organisation, or the same Idempotency-Key) gets the first ACK back and appends
+/// nothing.
 /// </summary>
 public sealed class Hl7Ingestion(
     CommandExecutor executor, EventStore.EventStore store, PatientResolver patients, IngestionTables tables, IngestionOptions options, IClock clock)
@@ -71,21 +72,44 @@ public sealed class Hl7Ingestion(
         }
 
         var key = idempotencyKey is { Length: > 0 } k ? "idempotency-key\n" + k : "msh-10\n" + controlId;
-        if (await tables.FindOutcomeAsync(sender, key, cancellationToken) is { } stored)
-        {
-            return new Hl7Answer(Enum.Parse<AckCode>(stored.Status), stored.Body, StatusCodes.Status200OK);
-        }
-
         var document = OruMapper.Map(message, Parser);
         var patient = await patients.ResolveAsync(sender, document.PatientIdentifiers, document.SubjectReference, "PID-3", cancellationToken);
         var report = LabReportMapping.ToReport(document, sender, options);
         var senderId = new OrganizationId(sender);
         var commandId = IngestionTables.Derive("command", sender.ToString("N"), key);
         var metadata = new EventMetadata(CorrelationId: commandId, ActorKind: "organization", ActorId: sender.ToString("D"));
+        var documentId = new DocumentId(IngestionTables.Derive("hl7v2", sender.ToString("N"), controlId));
+        var isCorrection = document.Panels.Any(p => p.Status.IsCorrection);
 
-        var corrected = document.Panels.Any(p => p.Status.IsCorrection)
-            ? await tables.FindByOrderAsync(sender, report.OrderNumber, cancellationToken)
-            : null;
+        if (!isCorrection)
+        {
+            // The common case, a new document: one append that also keeps the answer, with no read before it.
+            var ack = AckBuilder.Build(header, AckCode.AA, NewControlId(), Now());
+            try
+            {
+                var stored = await executor.ExecuteAsync(
+                    Deciders.Result,
+                    StreamIds.Result(documentId),
+                    new RecordLabResult(documentId, patient.Patient, senderId, controlId, report),
+                    new CommandContext(commandId, metadata, patient.EncryptFor, ExpectedVersion.NoStream) { Writes = [tables.OutcomeWrite(sender, key, new StoredOutcome(nameof(AckCode.AA), ack))] },
+                    cancellationToken);
+                if (!stored.AlreadyStored)
+                {
+                    return new Hl7Answer(AckCode.AA, ack, StatusCodes.Status200OK);
+                }
+            }
+            catch (Exception e) when (e is WrongExpectedVersionException or EventIdConflictException)
+            {
+                // Delivered before (or by a concurrent delivery of the same message): the first answer follows.
+            }
+        }
+
+        if (await tables.FindOutcomeAsync(sender, key, cancellationToken) is { } first)
+        {
+            return new Hl7Answer(Enum.Parse<AckCode>(first.Status), first.Body, StatusCodes.Status200OK);
+        }
+
+        var corrected = isCorrection ? await tables.FindByOrderAsync(sender, report.OrderNumber, cancellationToken) : null;
         if (corrected is { } existing)
         {
             var (state, _) = await store.AggregateAsync(existing, Deciders.Result.Initial, Deciders.Result.Evolve, cancellationToken: cancellationToken);
@@ -99,7 +123,6 @@ public sealed class Hl7Ingestion(
         }
         else
         {
-            var documentId = new DocumentId(IngestionTables.Derive("hl7v2", sender.ToString("N"), controlId));
             await executor.ExecuteAsync(
                 Deciders.Result,
                 StreamIds.Result(documentId),
@@ -108,9 +131,9 @@ public sealed class Hl7Ingestion(
                 cancellationToken);
         }
 
-        var ack = AckBuilder.Build(header, AckCode.AA, NewControlId(), Now());
-        var first = await tables.SaveOutcomeAsync(sender, key, new StoredOutcome(nameof(AckCode.AA), ack), cancellationToken);
-        return new Hl7Answer(Enum.Parse<AckCode>(first.Status), first.Body, StatusCodes.Status200OK);
+        var answer = AckBuilder.Build(header, AckCode.AA, NewControlId(), Now());
+        var saved = await tables.SaveOutcomeAsync(sender, key, new StoredOutcome(nameof(AckCode.AA), answer), cancellationToken);
+        return new Hl7Answer(Enum.Parse<AckCode>(saved.Status), saved.Body, StatusCodes.Status200OK);
     }
 
     /// <summary>An AE or AR for <paramref name="error"/>; the HTTP status is 413 for limits, 422 for AR, 400 for AE.</summary>

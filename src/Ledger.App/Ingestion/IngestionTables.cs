@@ -48,11 +48,31 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(events);
+        var writes = PlanWrites(events.Select(e => new PendingEvent(e.Recorded.StreamId, e.Recorded.StreamVersion, e.Recorded.EventId, e.Recorded.EventType, e.Data)).ToList());
+        if (writes.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(context.Transaction.Connection, context.Transaction);
+        foreach (var write in writes)
+        {
+            batch.BatchCommands.Add(write.ToBatchCommand());
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The rows the events imply; plain writes, so they can travel in the append's own round trip.</summary>
+    public IReadOnlyList<SqlWrite> PlanWrites(IReadOnlyList<PendingEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var writes = new List<SqlWrite>();
         foreach (var data in events.Select(e => e.Data))
         {
             if (data is ResultPatientResolved resolved)
             {
-                await ExecuteAsync(context, $"DELETE FROM {runtime.Schema}.{Pending} WHERE document_id = @doc", cancellationToken, ("doc", resolved.DocumentId.Value));
+                writes.Add(SqlWrite.Of($"DELETE FROM {runtime.Schema}.{Pending} WHERE document_id = @doc", ("doc", resolved.DocumentId.Value)));
                 continue;
             }
 
@@ -63,20 +83,36 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
 
             if (arrived.Patient.IdentifierDigest is { } digest)
             {
-                await ExecuteAsync(context, $"INSERT INTO {runtime.Schema}.{Pending} (digest, document_id) VALUES (@d, @doc) ON CONFLICT DO NOTHING", cancellationToken, ("d", digest), ("doc", arrived.DocumentId.Value));
+                writes.Add(SqlWrite.Of($"INSERT INTO {runtime.Schema}.{Pending} (digest, document_id) VALUES (@d, @doc) ON CONFLICT DO NOTHING", ("d", digest), ("doc", arrived.DocumentId.Value)));
             }
 
             if (data is LabResultArrived lab)
             {
-                await ExecuteAsync(
-                    context,
+                writes.Add(SqlWrite.Of(
                     $"INSERT INTO {runtime.Schema}.{DocumentsByOrder} (org_id, order_digest, document_id) VALUES (@o, @k, @doc) ON CONFLICT DO NOTHING",
-                    cancellationToken,
                     ("o", lab.Sender.Value),
                     ("k", OrderDigest(lab.Sender.Value, lab.Report.OrderNumber)),
-                    ("doc", lab.DocumentId.Value));
+                    ("doc", lab.DocumentId.Value)));
             }
         }
+
+        return writes;
+    }
+
+    /// <summary>
+    /// The write that keeps the first answer to a delivery, for the append that stores the delivery: a plain insert,
+    /// so that when an answer for the key exists already the append fails as a conflict and writes nothing.
+    /// </summary>
+    public SqlWrite OutcomeWrite(Guid organizationId, string key, StoredOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return SqlWrite.Of(
+            $"INSERT INTO {runtime.Schema}.{Outcomes} (org_id, key_digest, status, body, created_at) VALUES (@o, @k, @s, @b, @t)",
+            ("o", organizationId),
+            ("k", KeyDigest(key)),
+            ("s", outcome.Status),
+            ("b", outcome.Body),
+            ("t", clock.GetCurrentInstant().ToDateTimeUtc()));
     }
 
     /// <summary>The document an earlier delivery of this order created, if any.</summary>
@@ -136,16 +172,5 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes.AsSpan(0, 16), bigEndian: true);
-    }
-
-    private static async Task ExecuteAsync(AppendContext context, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, context.Transaction.Connection, context.Transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -188,49 +188,43 @@ public sealed class MllpListener(
             // Find the start block.
             while (true)
             {
-                var b = await NextAsync(cancellationToken);
-                if (b < 0)
+                if (!await FillAsync(cancellationToken))
                 {
                     return null;
                 }
 
-                if (b == Start)
+                var start = buffer.AsSpan(position, length - position).IndexOf(Start);
+                if (start >= 0)
                 {
+                    position += start + 1;
                     break;
                 }
+
+                position = length;
             }
 
             using var content = new MemoryStream();
             var oversized = false;
             while (true)
             {
-                var b = await NextAsync(cancellationToken);
-                if (b < 0)
+                if (!await FillAsync(cancellationToken))
                 {
                     return null;
                 }
 
-                if (b == End)
+                // Copy everything up to the next block character at once.
+                var available = buffer.AsSpan(position, length - position);
+                var special = available.IndexOfAny(Start, End);
+                if (special < 0)
                 {
-                    var next = await NextAsync(cancellationToken);
-                    if (next == Return || next < 0)
-                    {
-                        return new Frame(content.ToArray(), oversized);
-                    }
-
-                    if (next == Start)
-                    {
-                        // A frame ended without CR and the next began: answer this one; the next is read from scratch.
-                        position--;
-                        return new Frame(content.ToArray(), oversized);
-                    }
-
-                    AppendByte(content, End, ref oversized);
-                    AppendByte(content, (byte)next, ref oversized);
+                    Append(content, available, ref oversized);
+                    position = length;
                     continue;
                 }
 
-                if (b == Start)
+                Append(content, available[..special], ref oversized);
+                position += special + 1;
+                if (available[special] == Start)
                 {
                     // A new frame began before this one ended: drop the broken one.
                     content.SetLength(0);
@@ -238,19 +232,53 @@ public sealed class MllpListener(
                     continue;
                 }
 
-                AppendByte(content, (byte)b, ref oversized);
+                var next = await NextAsync(cancellationToken);
+                if (next == Return || next < 0)
+                {
+                    return new Frame(content.ToArray(), oversized);
+                }
+
+                if (next == Start)
+                {
+                    // A frame ended without CR and the next began: answer this one; the next is read from scratch.
+                    position--;
+                    return new Frame(content.ToArray(), oversized);
+                }
+
+                Append(content, [End], ref oversized);
+                if (next != End)
+                {
+                    Append(content, [(byte)next], ref oversized);
+                }
+                else
+                {
+                    position--; // an End again: look at it afresh (it may end the frame)
+                }
             }
         }
 
-        private void AppendByte(MemoryStream content, byte b, ref bool oversized)
+        private void Append(MemoryStream content, ReadOnlySpan<byte> bytes, ref bool oversized)
         {
-            if (content.Length >= limit)
+            var room = (int)Math.Max(0, limit - content.Length);
+            if (bytes.Length > room)
             {
                 oversized = true;
-                return;
+                bytes = bytes[..room];
             }
 
-            content.WriteByte(b);
+            content.Write(bytes);
+        }
+
+        private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+        {
+            if (position < length)
+            {
+                return true;
+            }
+
+            length = await stream.ReadAsync(buffer, cancellationToken);
+            position = 0;
+            return length > 0;
         }
 
         private async ValueTask<int> NextAsync(CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Ledger.App.Hosting;
 using Ledger.Domain.Organizations;
 using Ledger.EventStore;
@@ -24,9 +26,22 @@ public sealed record OrganizationRow(
 /// addresses are configuration, not part of the domain's events: the register endpoint sets them after the
 /// registration commits.
 /// </summary>
+/// <remarks>
+/// The lookups made for deliveries (<see cref="FindForDeliveryAsync"/>, <see cref="FindByFacilityAsync"/>) are cached
+/// for <see cref="DeliveryCacheTtl"/>. A change written through this process (an organisation event, new MLLP
+/// sources) empties the cache and keeps it from filling for a second, so it applies to the next delivery here; on
+/// other nodes it applies within <see cref="DeliveryCacheTtl"/>.
+/// </remarks>
 public sealed class OrganizationDirectory(NpgsqlDataSource dataSource, LedgerRuntime runtime) : IInlineProjection
 {
     public const string Table = "organizations";
+
+    /// <summary>How long a delivery's lookup of its sender is reused.</summary>
+    public static readonly TimeSpan DeliveryCacheTtl = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan QuietAfterChange = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, (OrganizationRow? Row, long LoadedAt)> deliveryCache = new(StringComparer.Ordinal);
+    private long noCacheUntil;
 
     public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -54,6 +69,7 @@ public sealed class OrganizationDirectory(NpgsqlDataSource dataSource, LedgerRun
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(events);
+        ForgetDeliveryLookups();
         foreach (var data in events.Select(e => e.Data))
         {
             var (sql, id, parameters) = data switch
@@ -96,7 +112,9 @@ public sealed class OrganizationDirectory(NpgsqlDataSource dataSource, LedgerRun
         await using var command = dataSource.CreateCommand($"UPDATE {runtime.Schema}.{Table} SET mllp_sources = @s WHERE org_id = @id");
         command.Parameters.AddWithValue("id", organizationId);
         command.Parameters.AddWithValue("s", sources.ToArray());
+        ForgetDeliveryLookups();
         await command.ExecuteNonQueryAsync(cancellationToken);
+        ForgetDeliveryLookups();
     }
 
     public Task<OrganizationRow?> FindAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
@@ -105,14 +123,39 @@ public sealed class OrganizationDirectory(NpgsqlDataSource dataSource, LedgerRun
     public Task<OrganizationRow?> FindByOgrnAsync(string ogrn, CancellationToken cancellationToken = default) =>
         FindOneAsync("ogrn = @v", ogrn, cancellationToken);
 
-    /// <summary>The organisation an MLLP message names in MSH-4: its ОГРН, or else its exact name.</summary>
-    public async Task<OrganizationRow?> FindByFacilityAsync(IEnumerable<string> candidates, CancellationToken cancellationToken = default)
+    /// <summary>The organisation a delivery's token names (cached, see the remarks).</summary>
+    public Task<OrganizationRow?> FindForDeliveryAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
+        CachedAsync("id\n" + organizationId.ToString("N"), () => FindAsync(organizationId, cancellationToken));
+
+    /// <summary>
+    /// The organisation an MLLP message names in MSH-4: the first candidate that is an organisation's ОГРН, or else
+    /// its exact name (cached, see the remarks).
+    /// </summary>
+    public Task<OrganizationRow?> FindByFacilityAsync(IEnumerable<string> candidates, CancellationToken cancellationToken = default)
     {
-        foreach (var candidate in candidates.Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()))
+        var names = candidates.Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()).Distinct(StringComparer.Ordinal).ToArray();
+        return names.Length == 0
+            ? Task.FromResult<OrganizationRow?>(null)
+            : CachedAsync("facility\n" + string.Join('\u001F', names), () => FindByFacilityUncachedAsync(names, cancellationToken));
+    }
+
+    private async Task<OrganizationRow?> FindByFacilityUncachedAsync(string[] names, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM {runtime.Schema}.{Table} WHERE ogrn = ANY(@v) OR name = ANY(@v)");
+        command.Parameters.AddWithValue("v", names);
+        var rows = new List<OrganizationRow>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            var row = await FindOneAsync("ogrn = @v", candidate, cancellationToken)
-                ?? await FindOneAsync("name = @v", candidate, cancellationToken);
-            if (row is not null)
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(Read(reader));
+            }
+        }
+
+        foreach (var name in names)
+        {
+            if ((rows.FirstOrDefault(r => r.Ogrn == name) ?? rows.FirstOrDefault(r => r.Name == name)) is { } row)
             {
                 return row;
             }
@@ -121,19 +164,45 @@ public sealed class OrganizationDirectory(NpgsqlDataSource dataSource, LedgerRun
         return null;
     }
 
-    private async Task<OrganizationRow?> FindOneAsync(string where, object value, CancellationToken cancellationToken)
+    private async Task<OrganizationRow?> CachedAsync(string key, Func<Task<OrganizationRow?>> load)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT org_id, ogrn, inn, name, type, status, can_deliver, mllp_sources FROM {runtime.Schema}.{Table} WHERE {where} LIMIT 1");
-        command.Parameters.AddWithValue("v", value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        var now = Stopwatch.GetTimestamp();
+        if (deliveryCache.TryGetValue(key, out var cached) && Stopwatch.GetElapsedTime(cached.LoadedAt, now) < DeliveryCacheTtl)
         {
-            return null;
+            return cached.Row;
         }
 
-        return new OrganizationRow(
-            reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-            reader.GetString(5), reader.GetBoolean(6), reader.GetFieldValue<string[]>(7));
+        var row = await load();
+        if (now > Interlocked.Read(ref noCacheUntil))
+        {
+            if (deliveryCache.Count > 10_000)
+            {
+                deliveryCache.Clear();
+            }
+
+            deliveryCache[key] = (row, now);
+        }
+
+        return row;
+    }
+
+    private void ForgetDeliveryLookups()
+    {
+        Interlocked.Exchange(ref noCacheUntil, Stopwatch.GetTimestamp() + (long)(QuietAfterChange.TotalSeconds * Stopwatch.Frequency));
+        deliveryCache.Clear();
+    }
+
+    private const string Columns = "org_id, ogrn, inn, name, type, status, can_deliver, mllp_sources";
+
+    private static OrganizationRow Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+        reader.GetString(5), reader.GetBoolean(6), reader.GetFieldValue<string[]>(7));
+
+    private async Task<OrganizationRow?> FindOneAsync(string where, object value, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM {runtime.Schema}.{Table} WHERE {where} LIMIT 1");
+        command.Parameters.AddWithValue("v", value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 }

@@ -8,7 +8,11 @@ namespace Ledger.App.Streams;
 /// <param name="CommandId">The caller's id for the command (e.g. from an Idempotency-Key): the events' ids derive from it, so a repeat writes nothing.</param>
 /// <param name="Expected">The version the caller saw (HTTP If-Match); a stale one is a conflict, never retried.</param>
 /// <param name="EncryptFor">The subject whose data key encrypts the payloads (the patient); required for patient-scoped streams.</param>
-public sealed record CommandContext(Guid CommandId, EventMetadata Metadata, Guid? EncryptFor = null, ExpectedVersion? Expected = null);
+public sealed record CommandContext(Guid CommandId, EventMetadata Metadata, Guid? EncryptFor = null, ExpectedVersion? Expected = null)
+{
+    /// <summary>Statements that commit or roll back with the command's events (see <see cref="AppendOptions.Writes"/>).</summary>
+    public IReadOnlyList<SqlWrite> Writes { get; init; } = [];
+}
 
 /// <summary>What a command did: the events it appended (none when there was nothing to do) and the stream's version.</summary>
 public sealed record CommandOutcome(Guid StreamId, long Version, IReadOnlyList<object> Events, bool AlreadyStored);
@@ -17,7 +21,9 @@ public sealed record CommandOutcome(Guid StreamId, long Version, IReadOnlyList<o
 /// Loads a stream's state, asks the domain to decide, and appends the decision with the version it was based on.
 /// A command whose id was carried out before on the stream is not decided again: its earlier events are returned.
 /// When another writer got there first and the caller gave no expected version, it decides again on the new
-/// state (a few times); with an expected version the conflict is reported.
+/// state (a few times); with an expected version the conflict is reported. A command expected to start a new
+/// stream is decided on the initial state and appended without reading first: the append itself finds out
+/// whether the stream exists (then the command is reported as a repeat or a conflict as above).
 /// </summary>
 public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
 {
@@ -30,6 +36,23 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
         if (decider.PatientScoped && context.EncryptFor is null)
         {
             throw new InvalidOperationException($"a {decider.StreamKind} stream holds patient data: the command needs the patient whose key encrypts it");
+        }
+
+        if (context.Expected is { IsNoStream: true })
+        {
+            var events = decider.Decide(command, decider.Initial, clock.GetCurrentInstant());
+            if (events.Count == 0)
+            {
+                return new CommandOutcome(streamId, 0, events, AlreadyStored: false);
+            }
+
+            var result = await store.AppendAsync(streamId, decider.StreamKind, ExpectedVersion.NoStream, ToAppend(events, context), Options(decider, context), cancellationToken);
+            if (!result.AlreadyStored)
+            {
+                return new CommandOutcome(streamId, result.NextExpectedVersion, events, AlreadyStored: false);
+            }
+
+            // A repeat of this very command: the loop below reports what it did the first time.
         }
 
         for (var attempt = 1; ; attempt++)
@@ -62,15 +85,14 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
                 return new CommandOutcome(streamId, version, events, AlreadyStored: false);
             }
 
-            var toAppend = events.Select((e, i) => new EventToAppend(EventIdFor(context.CommandId, i), e, context.Metadata)).ToList();
             try
             {
                 var result = await store.AppendAsync(
                     streamId,
                     decider.StreamKind,
                     version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version),
-                    toAppend,
-                    new AppendOptions { EncryptFor = decider.PatientScoped ? context.EncryptFor : null },
+                    ToAppend(events, context),
+                    Options(decider, context),
                     cancellationToken);
                 return new CommandOutcome(streamId, result.NextExpectedVersion, events, result.AlreadyStored);
             }
@@ -80,6 +102,12 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
             }
         }
     }
+
+    private static List<EventToAppend> ToAppend(IReadOnlyList<object> events, CommandContext context) =>
+        events.Select((e, i) => new EventToAppend(EventIdFor(context.CommandId, i), e, context.Metadata)).ToList();
+
+    private static AppendOptions Options<TCommand, TState>(Decider<TCommand, TState> decider, CommandContext context) =>
+        new() { EncryptFor = decider.PatientScoped ? context.EncryptFor : null, Writes = context.Writes };
 
     /// <summary>The id of the <paramref name="index"/>-th event of a command: stable, so repeats are recognised.</summary>
     public static Guid EventIdFor(Guid commandId, int index)

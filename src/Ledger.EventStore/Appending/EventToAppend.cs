@@ -28,4 +28,11 @@ public sealed record AppendOptions
     /// use); the store then keeps only the envelope in the clear.
     /// </summary>
     public Guid? EncryptFor { get; init; }
+
+    /// <summary>
+    /// Statements that commit or roll back together with the events, run after them in the append's transaction
+    /// (for example the stored answer to the request that caused the append). When one fails, nothing of the
+    /// append is written and the error is reported (a unique violation as <see cref="WrongExpectedVersionException"/>).
+    /// </summary>
+    public IReadOnlyList<SqlWrite> Writes { get; init; } = [];
 }

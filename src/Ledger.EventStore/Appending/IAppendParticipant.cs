@@ -24,5 +24,12 @@ public interface IAppendParticipant
     /// </summary>
     bool AppliesTo(IReadOnlyList<string> storedNames) => true;
 
+    /// <summary>
+    /// The participant's work for these events as plain writes, when it needs neither reads nor the events' global
+    /// positions; the store may then send them in the append's own round trip. Null (the default) when the
+    /// participant needs the transaction: <see cref="OnAppendingAsync"/> runs instead.
+    /// </summary>
+    IReadOnlyList<SqlWrite>? PlanWrites(IReadOnlyList<PendingEvent> events) => null;
+
     Task OnAppendingAsync(AppendContext context, CancellationToken cancellationToken);
 }

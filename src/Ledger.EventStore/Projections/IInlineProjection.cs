@@ -16,6 +16,12 @@ public interface IInlineProjection
 
     /// <summary>Writes the effect of the appended events through the append's transaction.</summary>
     Task ApplyAsync(AppendContext context, IReadOnlyList<AppendedEnvelope> events, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The effect of these events as plain writes, when it needs neither reads nor global positions (see
+    /// <see cref="IAppendParticipant.PlanWrites"/>); null (the default) to be called through <see cref="ApplyAsync"/>.
+    /// </summary>
+    IReadOnlyList<SqlWrite>? PlanWrites(IReadOnlyList<PendingEvent> events) => null;
 }
 
 /// <summary>Registration of inline projections on a store.</summary>
@@ -50,6 +56,13 @@ public static class InlineProjections
     {
         public bool AppliesTo(IReadOnlyList<string> storedNames) =>
             projection.EventTypes is not { } types || storedNames.Any(types.Contains);
+
+        public IReadOnlyList<SqlWrite>? PlanWrites(IReadOnlyList<PendingEvent> events)
+        {
+            var types = projection.EventTypes;
+            var mine = types is null ? events : events.Where(e => types.Contains(e.EventType)).ToList();
+            return mine.Count == 0 ? [] : projection.PlanWrites(mine);
+        }
 
         public Task OnAppendingAsync(AppendContext context, CancellationToken cancellationToken)
         {

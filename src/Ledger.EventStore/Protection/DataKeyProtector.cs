@@ -221,42 +221,44 @@ public sealed class DataKeyProtector : IPayloadProtector
             return cached;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await ReadSubjectRowAsync(connection, null, subjectId, cancellationToken);
-        byte[]? created = null;
+        // Insert-if-absent and read in one statement: the new key is wrapped beforehand (cheap) in case the subject
+        // has none. When another writer creates the subject's key concurrently, the statement sees neither its own
+        // row nor the other's, and the key is read again; every writer ends up using the one stored key.
+        var newKeyId = Guid.NewGuid();
+        var created = RandomNumberGenerator.GetBytes(AesGcmEnvelope.KeySize);
+        var wrapped = masterKeys.Wrap(created, subjectId);
+        (Guid KeyId, byte[]? Wrapped, string? MasterKeyId)? row;
+        await using (var command = dataSource.CreateCommand($"""
+            WITH created AS (
+                INSERT INTO {schema}.data_keys (key_id, subject_id, wrapped_key, master_key_id, created_at)
+                VALUES (@key, @subject, @wrapped, @master, @at)
+                ON CONFLICT (subject_id) DO NOTHING
+                RETURNING key_id, wrapped_key, master_key_id)
+            SELECT key_id, wrapped_key, master_key_id FROM created
+            UNION ALL
+            SELECT key_id, wrapped_key, master_key_id FROM {schema}.data_keys WHERE subject_id = @subject
+            """))
+        {
+            command.Parameters.AddWithValue("key", newKeyId);
+            command.Parameters.AddWithValue("subject", subjectId);
+            command.Parameters.AddWithValue("wrapped", wrapped.Wrapped);
+            command.Parameters.AddWithValue("master", wrapped.MasterKeyId);
+            command.Parameters.AddWithValue("at", clock.GetCurrentInstant().ToDateTimeUtc());
+            row = await ReadRowAsync(command, cancellationToken);
+        }
+
         if (row is null)
         {
-            // Insert-if-absent then read, in one short transaction: under concurrent first appends for a subject,
-            // one insert wins and every writer reads (and uses) the winner's key.
-            var newKeyId = Guid.NewGuid();
-            created = RandomNumberGenerator.GetBytes(AesGcmEnvelope.KeySize);
-            var wrapped = masterKeys.Wrap(created, subjectId);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var insert = new NpgsqlCommand(
-                $"""
-                 INSERT INTO {schema}.data_keys (key_id, subject_id, wrapped_key, master_key_id, created_at)
-                 VALUES (@key, @subject, @wrapped, @master, @at)
-                 ON CONFLICT (subject_id) DO NOTHING
-                 """,
-                connection,
-                transaction))
-            {
-                insert.Parameters.AddWithValue("key", newKeyId);
-                insert.Parameters.AddWithValue("subject", subjectId);
-                insert.Parameters.AddWithValue("wrapped", wrapped.Wrapped);
-                insert.Parameters.AddWithValue("master", wrapped.MasterKeyId);
-                insert.Parameters.AddWithValue("at", clock.GetCurrentInstant().ToDateTimeUtc());
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            row = await ReadSubjectRowAsync(connection, transaction, subjectId, cancellationToken)
+            await using var command = dataSource.CreateCommand($"SELECT key_id, wrapped_key, master_key_id FROM {schema}.data_keys WHERE subject_id = @subject");
+            command.Parameters.AddWithValue("subject", subjectId);
+            row = await ReadRowAsync(command, cancellationToken)
                 ?? throw new InvalidOperationException($"the data key of subject {subjectId} vanished while it was created");
-            await transaction.CommitAsync(cancellationToken);
-            if (row.Value.KeyId != newKeyId)
-            {
-                CryptographicOperations.ZeroMemory(created);
-                created = null;
-            }
+        }
+
+        if (row.Value.KeyId != newKeyId)
+        {
+            CryptographicOperations.ZeroMemory(created);
+            created = null;
         }
 
         var (keyId, wrappedKey, masterKeyId) = row.Value;
@@ -292,10 +294,8 @@ public sealed class DataKeyProtector : IPayloadProtector
         return Remember(new CachedKey(keyId, subjectId, key, clock.GetCurrentInstant()));
     }
 
-    private async Task<(Guid KeyId, byte[]? Wrapped, string? MasterKeyId)?> ReadSubjectRowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid subjectId, CancellationToken cancellationToken)
+    private static async Task<(Guid KeyId, byte[]? Wrapped, string? MasterKeyId)?> ReadRowAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT key_id, wrapped_key, master_key_id FROM {schema}.data_keys WHERE subject_id = @subject", connection, transaction);
-        command.Parameters.AddWithValue("subject", subjectId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {

@@ -3,6 +3,7 @@ using System.Text;
 using Ledger.App.Ingestion;
 using Ledger.App.Ingestion.Hl7v2;
 using Ledger.Domain.Results;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Xunit;
 
@@ -207,6 +208,41 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
 
         Assert.Equal(firstAck, await second.Content.ReadAsStringAsync());
         Assert.Equal(after, await host.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task Concurrent_deliveries_of_one_message_store_one_document_and_get_the_same_ack()
+    {
+        var message = DeliveryHost.WithControlId(Fixtures.Hl7("fhir-converter_ORU-R01-RMGEAD.hl7"), "RACE-1");
+        var before = await host.EventCountAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => DeliveryHost.PostHl7Async(host.Lab.Client, message)));
+        var acks = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal("AA", DeliveryHost.AckCode(acks[0]));
+        Assert.Single(acks.Distinct(StringComparer.Ordinal));
+        var document = await host.Store.ReadStreamAsync(DeliveryHost.Hl7DocumentId(host.Lab.Id, "RACE-1"));
+        Assert.Single(document);
+        Assert.Equal(before + 1, await host.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_stored_answer_for_the_control_id_is_returned_and_the_document_is_not_written()
+    {
+        // An answer kept for this control id without its document (as an earlier version could leave): the append
+        // that would store the answer again fails as a whole, so nothing of the document is written.
+        var tables = host.Host.Services.GetRequiredService<IngestionTables>();
+        var digest = tables.KeyDigest("msh-10\nORPHAN-1");
+        await host.ScalarAsync($"INSERT INTO ledger.ingestion_outcomes (org_id, key_digest, status, body, created_at) VALUES ('{host.Lab.Id}', '{digest}', 'AA', 'MSH|^~\\&|FIRST-ANSWER', now()) RETURNING 1");
+        var before = await host.EventCountAsync();
+
+        var response = await DeliveryHost.PostHl7Async(host.Lab.Client, DeliveryHost.WithControlId(Fixtures.Hl7("fhir-converter_ORU-R01-RMGEAD.hl7"), "ORPHAN-1"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("MSH|^~\\&|FIRST-ANSWER", await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, await host.EventCountAsync());
+        Assert.Empty(await host.Store.ReadStreamAsync(DeliveryHost.Hl7DocumentId(host.Lab.Id, "ORPHAN-1")));
     }
 
     [Fact]

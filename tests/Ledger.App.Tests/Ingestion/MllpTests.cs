@@ -158,4 +158,39 @@ public sealed class MllpTests(DeliveryHost host) : IClassFixture<DeliveryHost>
         Assert.Equal("AR", DeliveryHost.AckCode(tooLarge));
         Assert.Equal("AA", DeliveryHost.AckCode(after));
     }
+
+    [Fact]
+    public async Task Frames_split_into_single_bytes_or_sent_together_each_get_their_ack()
+    {
+        using var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync("127.0.0.1", host.MllpPort);
+        var stream = client.GetStream();
+
+        // One frame, byte by byte (a start block inside it throws away what came before, as after a broken frame).
+        var trickled = Frame(MessageFrom(host.Lab.Ogrn, "TRICKLE-1"));
+        foreach (var b in (byte[])[0x0B, .. "cut off"u8, .. trickled])
+        {
+            await stream.WriteAsync(new[] { b });
+            await stream.FlushAsync();
+        }
+
+        var first = await ReadAckAsync(stream);
+
+        // Three frames in one write, the first ending without its CR.
+        var together = Frame(MessageFrom(host.Lab.Ogrn, "TOGETHER-1"))[..^1]
+            .Concat(Frame(MessageFrom(host.Lab.Ogrn, "TOGETHER-2")))
+            .Concat(Frame(MessageFrom(host.Lab.Ogrn, "TOGETHER-3")))
+            .ToArray();
+        await stream.WriteAsync(together);
+        var acks = new[] { await ReadAckAsync(stream), await ReadAckAsync(stream), await ReadAckAsync(stream) };
+
+        Assert.Contains("MSA|AA|TRICKLE-1", first, StringComparison.Ordinal);
+        Assert.Contains("MSA|AA|TOGETHER-1", acks[0], StringComparison.Ordinal);
+        Assert.Contains("MSA|AA|TOGETHER-2", acks[1], StringComparison.Ordinal);
+        Assert.Contains("MSA|AA|TOGETHER-3", acks[2], StringComparison.Ordinal);
+        foreach (var id in new[] { "TRICKLE-1", "TOGETHER-1", "TOGETHER-2", "TOGETHER-3" })
+        {
+            Assert.True((await host.DocumentAsync(DeliveryHost.Hl7DocumentId(host.Lab.Id, id))).Exists, id);
+        }
+    }
 }
