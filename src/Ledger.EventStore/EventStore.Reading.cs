@@ -86,11 +86,22 @@ public sealed partial class EventStore
     /// events of transactions older than every transaction still running: nothing can later commit behind the
     /// returned checkpoint, so a reader that goes on from it never skips an event and never sees one twice.
     /// </summary>
-    public async Task<GlobalLogBatch> ReadAllAsync(GlobalCheckpoint after, int batchSize, CancellationToken cancellationToken = default)
+    public Task<GlobalLogBatch> ReadAllAsync(GlobalCheckpoint after, int batchSize, CancellationToken cancellationToken = default) =>
+        ReadAllAsync(after, batchSize, payloadTypes: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAllAsync(GlobalCheckpoint, int, CancellationToken)"/>, but only events whose stored type is in
+    /// <paramref name="payloadTypes"/> come with their payload; the others come with <see cref="RecordedEvent.Data"/>
+    /// null, neither fetched nor decrypted (for readers that skip them anyway). Null gives every payload.
+    /// </summary>
+    public async Task<GlobalLogBatch> ReadAllAsync(GlobalCheckpoint after, int batchSize, IReadOnlySet<string>? payloadTypes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var columns = payloadTypes is null
+            ? EventColumns
+            : EventColumns.Replace("data::text, data_encrypted", "CASE WHEN event_type = ANY(@types) THEN data::text END, CASE WHEN event_type = ANY(@types) THEN data_encrypted END", StringComparison.Ordinal);
         await using var command = dataSource.CreateCommand($"""
-            SELECT {EventColumns} FROM {schema}.events
+            SELECT {columns} FROM {schema}.events
             WHERE (transaction_id, global_position) > (@tx::text::xid8, @pos)
               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY transaction_id, global_position
@@ -99,6 +110,11 @@ public sealed partial class EventStore
         command.Parameters.AddWithValue("tx", after.TransactionId.ToString(CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("pos", after.Position);
         command.Parameters.AddWithValue("n", batchSize);
+        if (payloadTypes is not null)
+        {
+            command.Parameters.AddWithValue("types", payloadTypes.ToArray());
+        }
+
         var events = await ReadEventsAsync(command, cancellationToken);
         return new GlobalLogBatch(events, events.Count == 0 ? after : GlobalCheckpoint.Of(events[^1]));
     }
@@ -122,7 +138,7 @@ public sealed partial class EventStore
             while (await reader.ReadAsync(cancellationToken))
             {
                 var keyId = reader.IsDBNull(8) ? (Guid?)null : reader.GetGuid(8);
-                if (keyId is not null)
+                if (keyId is not null && !reader.IsDBNull(7))
                 {
                     sealedRows.Add((rows.Count, (byte[])reader[7]));
                 }

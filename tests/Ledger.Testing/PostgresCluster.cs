@@ -7,7 +7,8 @@ namespace Ledger.Testing;
 
 /// <summary>Settings of a throwaway cluster.</summary>
 /// <param name="Durable">fsync, synchronous_commit and full_page_writes on (benchmarks); off for tests.</param>
-public sealed record PostgresClusterOptions(bool Durable = false, int MaxConnections = 200);
+/// <param name="Settings">Further server settings, each <c>name=value</c>.</param>
+public sealed record PostgresClusterOptions(bool Durable = false, int MaxConnections = 200, IReadOnlyList<string>? Settings = null);
 
 /// <summary>
 /// A PostgreSQL cluster started from the installed binaries in a temporary directory, or the server named
@@ -79,7 +80,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), "ledger-pg-" + (string.IsNullOrWhiteSpace(run) ? string.Empty : run + "-") + Guid.NewGuid().ToString("N")[..12]);
         var port = PostgresServer.FreePort();
         StartWatchdog(directory, port, ownerProcessId ?? Environment.ProcessId);
-        var server = await PostgresServer.StartAsync(directory, options.Durable, port, [$"-c max_connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}"]);
+        var server = await PostgresServer.StartAsync(directory, options.Durable, port, [$"-c max_connections={options.MaxConnections.ToString(CultureInfo.InvariantCulture)}", .. (options.Settings ?? []).Select(setting => "-c " + setting)]);
         var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString("postgres")) { MaxPoolSize = 100, IncludeErrorDetail = true };
         return new PostgresCluster(builder.ConnectionString, server);
     }

@@ -58,6 +58,7 @@ public sealed class CabinetProjection : IProjection
         var table = batch.Table(Table);
         var patients = new HashSet<Guid>();
         var digests = new HashSet<string>(StringComparer.Ordinal);
+        await using var pending = new NpgsqlBatch(transaction.Connection, transaction); // one round trip for the batch's writes
         foreach (var recorded in batch.Events)
         {
             if (recorded.IsErased)
@@ -68,7 +69,7 @@ public sealed class CabinetProjection : IProjection
             var at = recorded.RecordedAt.ToDateTimeUtc();
             var data = batch.Deserialize(recorded);
             Touch(data, patients, digests);
-            await using var command = new NpgsqlCommand { Connection = transaction.Connection, Transaction = transaction };
+            var command = new NpgsqlBatchCommand();
             switch (data)
             {
                 case LabResultArrived e: Insert(command, table, e, e.Report, at); break;
@@ -102,7 +103,12 @@ public sealed class CabinetProjection : IProjection
                     continue;
             }
 
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            pending.BatchCommands.Add(command);
+        }
+
+        if (pending.BatchCommands.Count > 0)
+        {
+            await pending.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, digests, cancellationToken);
@@ -130,7 +136,7 @@ public sealed class CabinetProjection : IProjection
         }
     }
 
-    private static void Insert(NpgsqlCommand command, string table, IResultEvent e, ResultContent content, DateTime at)
+    private static void Insert(NpgsqlBatchCommand command, string table, IResultEvent e, ResultContent content, DateTime at)
     {
         var c = CabinetContent.Of(content);
         command.CommandText = $"""
@@ -147,7 +153,7 @@ public sealed class CabinetProjection : IProjection
         Content(command, c, at);
     }
 
-    private static void Content(NpgsqlCommand command, CabinetContent c, DateTime at)
+    private static void Content(NpgsqlBatchCommand command, CabinetContent c, DateTime at)
     {
         command.Parameters.AddWithValue("kind", c.Kind);
         command.Parameters.AddWithValue("modality", (object?)c.Modality ?? DBNull.Value);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Ledger.EventStore.Schema;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,8 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
     private readonly HashSet<Guid> skipped = [];
     private readonly ILogger? logger = options.Logger;
     private NpgsqlConnection? lockConnection;
+    private long lastPing;
+    private bool lastBatchFull;
     private Row? row;
 
     public WakeSignal Signal { get; } = new();
@@ -45,6 +48,11 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
                     if (!await StepAsync(cancellationToken))
                     {
                         await Signal.WaitAsync(options.PollInterval, cancellationToken);
+                    }
+                    else if (!lastBatchFull && options.MinimumBatchInterval > TimeSpan.Zero)
+                    {
+                        // Caught up while commits keep coming: let a few gather, so each batch is worth its transaction.
+                        await Task.Delay(options.MinimumBatchInterval, cancellationToken);
                     }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -80,9 +88,15 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
     {
         if (lockConnection is not null)
         {
-            // A session lock lives as long as its connection: a live connection means we still lead.
-            await using var ping = new NpgsqlCommand("SELECT 1", lockConnection);
-            await ping.ExecuteScalarAsync(cancellationToken);
+            // A session lock lives as long as its connection: a live connection means we still lead. Checked once
+            // per retry interval; between checks the checkpoint's revision keeps a former leader from writing.
+            if (Stopwatch.GetElapsedTime(lastPing) >= options.LeadershipRetryInterval)
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", lockConnection);
+                await ping.ExecuteScalarAsync(cancellationToken);
+                lastPing = Stopwatch.GetTimestamp();
+            }
+
             return true;
         }
 
@@ -104,6 +118,7 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
         }
 
         lockConnection = connection;
+        lastPing = Stopwatch.GetTimestamp();
         await TakeOverAsync(cancellationToken);
         if (logger is not null)
         {
@@ -185,7 +200,8 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
         }
 
         var worked = false;
-        var live = await store.ReadAllAsync(row.Checkpoint, options.BatchSize, cancellationToken);
+        var live = await store.ReadAllAsync(row.Checkpoint, options.BatchSize, projection.EventTypes, cancellationToken);
+        lastBatchFull = live.Events.Count >= options.BatchSize;
         if (live.Events.Count > 0)
         {
             await ApplyBatchAsync(live, rebuild: false, cancellationToken);
@@ -200,7 +216,8 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
                 return true;
             }
 
-            var shadow = await store.ReadAllAsync(rebuildAt, options.BatchSize, cancellationToken);
+            var shadow = await store.ReadAllAsync(rebuildAt, options.BatchSize, projection.EventTypes, cancellationToken);
+            lastBatchFull |= shadow.Events.Count >= options.BatchSize;
             if (shadow.Events.Count > 0)
             {
                 await ApplyBatchAsync(shadow, rebuild: true, cancellationToken);
@@ -284,15 +301,21 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
             ? $"UPDATE {schema}.projection_checkpoints SET rebuild_transaction_id = @tx::text::xid8, rebuild_position = @pos, revision = revision + 1, updated_at = @now WHERE name = @name AND revision = @revision RETURNING revision"
             : $"UPDATE {schema}.projection_checkpoints SET transaction_id = @tx::text::xid8, position = @pos, events_processed = events_processed + @count, revision = revision + 1, updated_at = @now WHERE name = @name AND revision = @revision RETURNING revision";
         long revision;
-        await using (var command = new NpgsqlCommand(sql, connection, transaction))
+        await using (var batch = new NpgsqlBatch(connection, transaction))
         {
+            // A projection is rebuilt from the log, and its rows commit with its checkpoint: a crash can lose the last
+            // batches' commits, never split them, and they are applied again. So no batch waits for its WAL flush.
+            var command = new NpgsqlBatchCommand(sql);
             command.Parameters.AddWithValue("tx", after.TransactionId.ToString(CultureInfo.InvariantCulture));
             command.Parameters.AddWithValue("pos", after.Position);
             command.Parameters.AddWithValue("count", (long)events.Count);
             command.Parameters.AddWithValue("now", Now());
             command.Parameters.AddWithValue("name", projection.Name);
             command.Parameters.AddWithValue("revision", current.Revision);
-            revision = await command.ExecuteScalarAsync(cancellationToken) as long? ?? throw new StaleRowException();
+            batch.BatchCommands.Add(command);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            revision = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : throw new StaleRowException();
         }
 
         if (rebuild && current.Rebuild == GlobalCheckpoint.Start)

@@ -11,7 +11,13 @@ public sealed record ProjectionDaemonOptions
     /// <summary>How often the log is read when no notification arrives (the fallback to LISTEN/NOTIFY).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How often a node that does not lead a projection tries to take its lock.</summary>
+    /// <summary>
+    /// After a batch that emptied the log while commits keep coming, how long an agent waits before it reads again,
+    /// so that under load each batch carries several appends instead of one. Zero reads again at once.
+    /// </summary>
+    public TimeSpan MinimumBatchInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How often a node that does not lead a projection tries to take its lock, and how often a leader checks it still holds it.</summary>
     public TimeSpan LeadershipRetryInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Attempts at a failing batch, then at each single event of it, before the projection stops as failed.</summary>
@@ -39,6 +45,7 @@ public sealed record ProjectionDaemonOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LeadershipRetryInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinimumBatchInterval, TimeSpan.Zero);
         ArgumentException.ThrowIfNullOrWhiteSpace(NodeName);
     }
 }

@@ -31,6 +31,37 @@ public sealed class EncryptionTests(PostgresDatabase database) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_log_read_for_some_types_brings_only_their_payloads_and_the_same_events_and_checkpoint()
+    {
+        await using var scope = await ProtectedStore.CreateAsync(database);
+        var subject = Guid.NewGuid();
+        await scope.AppendForAsync(Guid.NewGuid(), subject, ExpectedVersion.NoStream, new Profiled(Name, Identifier, Number), new Noted(Note));
+        await scope.Store.AppendAsync(Guid.NewGuid(), "account", ExpectedVersion.NoStream, [EventToAppend.New(new Opened("plain")), EventToAppend.New(new Deposited(3))]);
+        var noted = scope.Store.Registry.NameOf(typeof(Noted));
+        var opened = scope.Store.Registry.NameOf(typeof(Opened));
+
+        var full = await GlobalLogTests.ReadEverythingAsync(scope.Store);
+        var some = await scope.Store.ReadAllAsync(GlobalCheckpoint.Start, 100, new HashSet<string> { noted, opened });
+
+        Assert.Equal(full.Select(e => (e.GlobalPosition, e.EventId, e.EventType, e.KeyId)), some.Events.Select(e => (e.GlobalPosition, e.EventId, e.EventType, e.KeyId)));
+        Assert.Equal(GlobalCheckpoint.Of(full[^1]), some.Checkpoint);
+        Assert.All(some.Events, e => Assert.False(e.IsErased));
+        foreach (var e in some.Events)
+        {
+            if (e.EventType == noted || e.EventType == opened)
+            {
+                Assert.Equal(full.Single(f => f.EventId == e.EventId).Data, e.Data);
+            }
+            else
+            {
+                Assert.Null(e.Data);
+            }
+        }
+
+        Assert.Equal(new Noted(Note), scope.Store.Deserialize(some.Events.Single(e => e.EventType == noted)));
+    }
+
+    [Fact]
     public async Task The_raw_row_holds_ciphertext_only_and_no_plaintext_in_any_column()
     {
         await using var scope = await ProtectedStore.CreateAsync(database);
