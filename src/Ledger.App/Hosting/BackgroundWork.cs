@@ -9,7 +9,7 @@ public sealed class BackgroundWork(ProjectionDaemon daemon, MessageDispatcher di
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await startup.EnsureReadyAsync(cancellationToken);
-        if (Environment.GetEnvironmentVariable("NODAEMON") is null) { await daemon.StartAsync(cancellationToken); }
+        await daemon.StartAsync(cancellationToken);
         await dispatcher.StartAsync(cancellationToken);
     }
 
