@@ -59,45 +59,43 @@ public static class IngestionBenchmark
         }
 
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(Durable: true, Settings: WalSettings), connection);
-        var connectionString = await cluster.CreateDatabaseAsync("ingest");
         if (connection is null)
         {
-            await PrepareWalAsync(connectionString);
+            await PrepareWalAsync(await cluster.CreateDatabaseAsync("wal"));
         }
 
-        var runtime = new LedgerRuntime(connectionString, "ledger", LedgerKeys.Ephemeral(), SystemClock.Instance);
         var cpu = new CpuMeter(cluster.Directory);
-        await using var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", configure: builder =>
-        {
-            builder.Configuration[IngestionFeature.MllpPortKey] = "0";
-            builder.Configuration[IngestionFeature.MllpAddressKey] = "127.0.0.1";
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        });
-        await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
-        await app.StartAsync();
-        var organization = await EnableOrganizationAsync(app.Services);
-        var mllp = app.Services.GetRequiredService<MllpListener>();
-        await mllp.Listening;
-        var httpAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        var token = app.Services.GetRequiredService<TokenService>().Issue(Roles.Organization, organization, Duration.FromHours(1));
-
         Console.WriteLine(connection is null ? "PostgreSQL: a durable cluster started for this run (fsync=on, synchronous_commit=on)" : "PostgreSQL: the server given by --connection");
         Console.WriteLine($"message: ORU^R01, 20 OBX, {Message("sample").Length} bytes; {seconds} s per measurement; {clients} clients; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"each transport: a database and a ledger of its own, {warmup} s of warm-up (not reported), then the measurements");
         Console.WriteLine();
-
-        // Warm-up (JIT tiers, connection pools), not reported.
-        Console.WriteLine($"warm-up: {warmup} s per transport");
-        Console.WriteLine();
-        Console.WriteLine("| transport | max messages/s | offered rate | achieved/s | ACK p50 ms | ACK p99 ms | errors |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        var baseline = await RawInsertsAsync(await cluster.CreateDatabaseAsync("raw"), clients, seconds);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw PostgreSQL baseline: {baseline:F0} messages/s stored as one INSERT (uuid, text) each, in its own transaction, by {clients} clients"));
+        var rows = new List<string>();
         foreach (var transport in transports.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            Func<ISender> create = transport switch
+            if (transport is not ("mllp" or "http"))
             {
-                "mllp" => () => new MllpSender(mllp.Endpoint!.Port),
-                "http" => () => new HttpSender(httpAddress, token),
-                _ => throw new ArgumentException($"unknown transport '{transport}' (mllp, http)"),
-            };
+                throw new ArgumentException($"unknown transport '{transport}' (mllp, http)");
+            }
+
+            var connectionString = await cluster.CreateDatabaseAsync("ingest");
+            var runtime = new LedgerRuntime(connectionString, "ledger", LedgerKeys.Ephemeral(), SystemClock.Instance);
+            await using var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", configure: builder =>
+            {
+                builder.Configuration[IngestionFeature.MllpPortKey] = "0";
+                builder.Configuration[IngestionFeature.MllpAddressKey] = "127.0.0.1";
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            });
+            await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
+            await app.StartAsync();
+            var organization = await EnableOrganizationAsync(app.Services);
+            var mllp = app.Services.GetRequiredService<MllpListener>();
+            await mllp.Listening;
+            var httpAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var token = app.Services.GetRequiredService<TokenService>().Issue(Roles.Organization, organization, Duration.FromHours(1));
+            Func<ISender> create = transport == "mllp" ? () => new MllpSender(mllp.Endpoint!.Port) : () => new HttpSender(httpAddress, token);
+
             await MaxAsync(clients, warmup, create);
             await CheckpointAsync(connectionString);
             var walBefore = await WalPositionAsync(connectionString);
@@ -111,11 +109,50 @@ public static class IngestionBenchmark
                 $"{transport}: per stored message at the maximum rate: CPU {(cpuAfter.Ledger - cpuBefore.Ledger).TotalMilliseconds / stored:F2} ms in the ledger process (with the load generator), {(cpuAfter.Postgres - cpuBefore.Postgres).TotalMilliseconds / stored:F2} ms in PostgreSQL; WAL {(double)walBytes / stored / 1024:F1} KiB"));
             await CheckpointAsync(connectionString);
             var steady = await SteadyAsync(clients, seconds, rate, create);
-            Console.WriteLine(Row(transport == "mllp" ? "MLLP" : "HTTP", max, rate, steady));
+            rows.Add(Row(transport == "mllp" ? "MLLP" : "HTTP", max, rate, steady));
+            await app.StopAsync();
         }
 
-        await app.StopAsync();
+        Console.WriteLine();
+        Console.WriteLine("| transport | max messages/s | offered rate | achieved/s | ACK p50 ms | ACK p99 ms | errors |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            Console.WriteLine(row);
+        }
+
         return 0;
+    }
+
+    /// <summary>
+    /// The same messages stored by plain INSERTs, one transaction each, by the same number of clients through one
+    /// connection pool: what the machine's PostgreSQL does without the ledger, measured in the same run.
+    /// </summary>
+    private static async Task<double> RawInsertsAsync(string connectionString, int clients, int seconds)
+    {
+        await using var dataSource = new Npgsql.NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { MaxAutoPrepare = 8, AutoPrepareMinUsages = 2, NoResetOnClose = true } }.Build();
+        await using (var create = dataSource.CreateCommand("CREATE TABLE raw_messages (id uuid PRIMARY KEY, body text NOT NULL)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await CheckpointAsync(connectionString);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var watch = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            var stored = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await using var insert = dataSource.CreateCommand("INSERT INTO raw_messages (id, body) VALUES (@id, @body)");
+                insert.Parameters.AddWithValue("id", Guid.NewGuid());
+                insert.Parameters.AddWithValue("body", Encoding.UTF8.GetString(Message(NextId())));
+                stored += await insert.ExecuteNonQueryAsync();
+            }
+
+            return stored;
+        })));
+        return counts.Sum() / watch.Elapsed.TotalSeconds;
     }
 
     /// <summary>WAL kept for reuse, as a production server should be configured (docs/operations.md).</summary>

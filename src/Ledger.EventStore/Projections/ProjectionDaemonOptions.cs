@@ -15,7 +15,7 @@ public sealed record ProjectionDaemonOptions
     /// After a batch that emptied the log while commits keep coming, how long an agent waits before it reads again,
     /// so that under load each batch carries several appends instead of one. Zero reads again at once.
     /// </summary>
-    public TimeSpan MinimumBatchInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan MinimumBatchInterval { get; init; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>How often a node that does not lead a projection tries to take its lock, and how often a leader checks it still holds it.</summary>
     public TimeSpan LeadershipRetryInterval { get; init; } = TimeSpan.FromSeconds(1);

@@ -228,23 +228,33 @@ public sealed class DataKeyProtector : IPayloadProtector
         var created = RandomNumberGenerator.GetBytes(AesGcmEnvelope.KeySize);
         var wrapped = masterKeys.Wrap(created, subjectId);
         (Guid KeyId, byte[]? Wrapped, string? MasterKeyId)? row;
-        await using (var command = dataSource.CreateCommand($"""
-            WITH created AS (
-                INSERT INTO {schema}.data_keys (key_id, subject_id, wrapped_key, master_key_id, created_at)
-                VALUES (@key, @subject, @wrapped, @master, @at)
-                ON CONFLICT (subject_id) DO NOTHING
-                RETURNING key_id, wrapped_key, master_key_id)
-            SELECT key_id, wrapped_key, master_key_id FROM created
-            UNION ALL
-            SELECT key_id, wrapped_key, master_key_id FROM {schema}.data_keys WHERE subject_id = @subject
-            """))
+        await using (var batch = dataSource.CreateBatch())
         {
+            // The new key's row commits without waiting for its WAL flush: every event encrypted under it commits
+            // later, and flushing that commit flushes the WAL before it, the key's row included. So a key is
+            // durable no later than the first event that needs it; one lost in a crash was used by nothing durable.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+            var command = new NpgsqlBatchCommand($"""
+                WITH created AS (
+                    INSERT INTO {schema}.data_keys (key_id, subject_id, wrapped_key, master_key_id, created_at)
+                    VALUES (@key, @subject, @wrapped, @master, @at)
+                    ON CONFLICT (subject_id) DO NOTHING
+                    RETURNING key_id, wrapped_key, master_key_id)
+                SELECT key_id, wrapped_key, master_key_id FROM created
+                UNION ALL
+                SELECT key_id, wrapped_key, master_key_id FROM {schema}.data_keys WHERE subject_id = @subject
+                """);
             command.Parameters.AddWithValue("key", newKeyId);
             command.Parameters.AddWithValue("subject", subjectId);
             command.Parameters.AddWithValue("wrapped", wrapped.Wrapped);
             command.Parameters.AddWithValue("master", wrapped.MasterKeyId);
             command.Parameters.AddWithValue("at", clock.GetCurrentInstant().ToDateTimeUtc());
-            row = await ReadRowAsync(command, cancellationToken);
+            batch.BatchCommands.Add(command);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            row = await reader.ReadAsync(cancellationToken)
+                ? (reader.GetGuid(0), reader.IsDBNull(1) ? null : (byte[])reader[1], reader.IsDBNull(2) ? null : reader.GetString(2))
+                : null;
         }
 
         if (row is null)

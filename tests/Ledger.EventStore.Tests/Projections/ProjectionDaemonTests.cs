@@ -9,6 +9,43 @@ namespace Ledger.EventStore.Tests.Projections;
 public sealed class ProjectionDaemonTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     [Fact]
+    public async Task Under_a_steady_stream_of_commits_the_minimum_batch_interval_gathers_appends_into_fewer_batches()
+    {
+        var interval = TimeSpan.FromMilliseconds(100);
+        var (paced, pacedTime) = await BatchesForAsync(interval);
+        var (eager, eagerTime) = await BatchesForAsync(TimeSpan.Zero);
+
+        // Paced: at most one batch per interval (plus the first and a few around the waits).
+        Assert.InRange(paced, 1, (int)(pacedTime / interval) + 5);
+
+        // Not paced, the agent follows the commits (one every 10 ms or so): far more batches for the same appends.
+        Assert.True(eager > 1.5 * ((eagerTime / interval) + 5), $"{eager} batches in {eagerTime.TotalMilliseconds:F0} ms");
+    }
+
+    private async Task<(int Batches, TimeSpan Elapsed)> BatchesForAsync(TimeSpan minimumBatchInterval)
+    {
+        await using var scope = await StoreScope.CreateAsync(database);
+        var projection = new CountingProjection();
+        await using var daemon = new ProjectionDaemon(scope.Store, [projection], scope.Clock, ProjectionTesting.FastOptions() with { MinimumBatchInterval = minimumBatchInterval });
+        await daemon.StartAsync();
+        var stream = Guid.NewGuid();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        // 150 appends, one every 10 ms or so, each its own commit (each wakes the agent).
+        for (var i = 0; i < 150; i++)
+        {
+            await scope.Store.AppendAsync(stream, "counter", ExpectedVersion.Any, [EventToAppend.New(new Counted(0, i))]);
+            await Task.Delay(10);
+        }
+
+        await daemon.WaitForCatchUpAsync(TimeSpan.FromSeconds(30));
+        var elapsed = watch.Elapsed;
+
+        Assert.Equal((stream, 150L, 150L), Assert.Single(await ProjectionTesting.RowsAsync(scope, projection.TableName)));
+        return (projection.Batches, elapsed);
+    }
+
+    [Fact]
     public async Task Concurrent_appends_and_late_commits_are_projected_exactly_once_in_stream_order()
     {
         await using var scope = await StoreScope.CreateAsync(database);
