@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Ledger.EventStore.Schema;
 using Microsoft.Extensions.Logging;
@@ -20,7 +19,6 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
     private readonly HashSet<Guid> skipped = [];
     private readonly ILogger? logger = options.Logger;
     private NpgsqlConnection? lockConnection;
-    private long lastPing;
     private bool lastBatchFull;
     private Row? row;
 
@@ -88,15 +86,9 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
     {
         if (lockConnection is not null)
         {
-            // A session lock lives as long as its connection: a live connection means we still lead. Checked once
-            // per retry interval; between checks the checkpoint's revision keeps a former leader from writing.
-            if (Stopwatch.GetElapsedTime(lastPing) >= options.LeadershipRetryInterval)
-            {
-                await using var ping = new NpgsqlCommand("SELECT 1", lockConnection);
-                await ping.ExecuteScalarAsync(cancellationToken);
-                lastPing = Stopwatch.GetTimestamp();
-            }
-
+            // A session lock lives as long as its connection: a live connection means we still lead.
+            await using var ping = new NpgsqlCommand("SELECT 1", lockConnection);
+            await ping.ExecuteScalarAsync(cancellationToken);
             return true;
         }
 
@@ -118,7 +110,6 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
         }
 
         lockConnection = connection;
-        lastPing = Stopwatch.GetTimestamp();
         await TakeOverAsync(cancellationToken);
         if (logger is not null)
         {

@@ -17,7 +17,7 @@ public sealed record ProjectionDaemonOptions
     /// </summary>
     public TimeSpan MinimumBatchInterval { get; init; } = TimeSpan.FromMilliseconds(25);
 
-    /// <summary>How often a node that does not lead a projection tries to take its lock, and how often a leader checks it still holds it.</summary>
+    /// <summary>How often a node that does not lead a projection tries to take its lock.</summary>
     public TimeSpan LeadershipRetryInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Attempts at a failing batch, then at each single event of it, before the projection stops as failed.</summary>
