@@ -248,16 +248,7 @@ public sealed partial class EventStore
             }
         }
 
-        if (extraWrites.Count > 0)
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            foreach (var extra in extraWrites)
-            {
-                batch.BatchCommands.Add(extra.ToBatchCommand());
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await SqlWrite.ExecuteAsync(extraWrites, transaction, cancellationToken);
 
         return new Outcome(result, chained.Head, now);
     }

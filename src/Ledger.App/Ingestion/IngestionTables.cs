@@ -44,23 +44,13 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
     /// <summary>The keyed digest of a delivery key (MSH-10, Bundle.identifier, Idempotency-Key).</summary>
     public string KeyDigest(string key) => hash.Digest("delivery-key", key);
 
-    public async Task ApplyAsync(AppendContext context, IReadOnlyList<AppendedEnvelope> events, CancellationToken cancellationToken)
+    /// <summary>The store runs <see cref="PlanWrites"/> instead; this runs the same writes for a direct caller.</summary>
+    public Task ApplyAsync(AppendContext context, IReadOnlyList<AppendedEnvelope> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(events);
         var writes = PlanWrites(events.Select(e => new PendingEvent(e.Recorded.StreamId, e.Recorded.StreamVersion, e.Recorded.EventId, e.Recorded.EventType, e.Data)).ToList());
-        if (writes.Count == 0)
-        {
-            return;
-        }
-
-        await using var batch = new NpgsqlBatch(context.Transaction.Connection, context.Transaction);
-        foreach (var write in writes)
-        {
-            batch.BatchCommands.Add(write.ToBatchCommand());
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return SqlWrite.ExecuteAsync(writes, context.Transaction, cancellationToken);
     }
 
     /// <summary>The rows the events imply; plain writes, so they can travel in the append's own round trip.</summary>
@@ -136,14 +126,14 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
     /// <summary>Keeps the first answer for the key; a concurrent first answer wins and is returned.</summary>
     public async Task<StoredOutcome> SaveOutcomeAsync(Guid organizationId, string key, StoredOutcome outcome, CancellationToken cancellationToken)
     {
-        await using (var command = dataSource.CreateCommand(
-            $"INSERT INTO {runtime.Schema}.{Outcomes} (org_id, key_digest, status, body, created_at) VALUES (@o, @k, @s, @b, @t) ON CONFLICT DO NOTHING"))
+        var write = OutcomeWrite(organizationId, key, outcome);
+        await using (var command = dataSource.CreateCommand(write.Sql + " ON CONFLICT DO NOTHING"))
         {
-            command.Parameters.AddWithValue("o", organizationId);
-            command.Parameters.AddWithValue("k", KeyDigest(key));
-            command.Parameters.AddWithValue("s", outcome.Status);
-            command.Parameters.AddWithValue("b", outcome.Body);
-            command.Parameters.AddWithValue("t", clock.GetCurrentInstant().ToDateTimeUtc());
+            foreach (var (name, value) in write.Parameters)
+            {
+                command.Parameters.AddWithValue(name, value!);
+            }
+
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 

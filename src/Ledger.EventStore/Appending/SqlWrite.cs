@@ -16,6 +16,25 @@ public sealed record SqlWrite(string Sql, IReadOnlyList<KeyValuePair<string, obj
         return new SqlWrite(sql, parameters.Select(p => KeyValuePair.Create(p.Name, p.Value)).ToList());
     }
 
+    /// <summary>Runs <paramref name="writes"/> in one round trip inside <paramref name="transaction"/> (nothing when empty).</summary>
+    public static async Task ExecuteAsync(IReadOnlyList<SqlWrite> writes, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (writes.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        foreach (var write in writes)
+        {
+            batch.BatchCommands.Add(write.ToBatchCommand());
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>The statement as a command of an <see cref="NpgsqlBatch"/>.</summary>
     public NpgsqlBatchCommand ToBatchCommand()
     {

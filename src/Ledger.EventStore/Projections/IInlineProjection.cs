@@ -19,7 +19,8 @@ public interface IInlineProjection
 
     /// <summary>
     /// The effect of these events as plain writes, when it needs neither reads nor global positions (see
-    /// <see cref="IAppendParticipant.PlanWrites"/>); null (the default) to be called through <see cref="ApplyAsync"/>.
+    /// <see cref="IAppendParticipant.PlanWrites"/>); the store then runs them and does not call <see cref="ApplyAsync"/>.
+    /// Null (the default) to be called through <see cref="ApplyAsync"/>.
     /// </summary>
     IReadOnlyList<SqlWrite>? PlanWrites(IReadOnlyList<PendingEvent> events) => null;
 }
@@ -68,7 +69,16 @@ public static class InlineProjections
         {
             var types = projection.EventTypes;
             var events = types is null ? context.Events : context.Events.Where(e => types.Contains(e.Recorded.EventType)).ToList();
-            return events.Count == 0 ? Task.CompletedTask : projection.ApplyAsync(context, events, cancellationToken);
+            if (events.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            // A projection that states its work as plain writes gets them run here, on either path of the append.
+            var pending = events.Select(e => new PendingEvent(e.Recorded.StreamId, e.Recorded.StreamVersion, e.Recorded.EventId, e.Recorded.EventType, e.Data)).ToList();
+            return projection.PlanWrites(pending) is { } writes
+                ? SqlWrite.ExecuteAsync(writes, context.Transaction, cancellationToken)
+                : projection.ApplyAsync(context, events, cancellationToken);
         }
     }
 }

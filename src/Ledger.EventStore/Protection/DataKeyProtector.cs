@@ -252,9 +252,7 @@ public sealed class DataKeyProtector : IPayloadProtector
             batch.BatchCommands.Add(command);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             await reader.NextResultAsync(cancellationToken);
-            row = await reader.ReadAsync(cancellationToken)
-                ? (reader.GetGuid(0), reader.IsDBNull(1) ? null : (byte[])reader[1], reader.IsDBNull(2) ? null : reader.GetString(2))
-                : null;
+            row = await ReadRowAsync(reader, cancellationToken);
         }
 
         if (row is null)
@@ -307,6 +305,11 @@ public sealed class DataKeyProtector : IPayloadProtector
     private static async Task<(Guid KeyId, byte[]? Wrapped, string? MasterKeyId)?> ReadRowAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadRowAsync(reader, cancellationToken);
+    }
+
+    private static async Task<(Guid KeyId, byte[]? Wrapped, string? MasterKeyId)?> ReadRowAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;

@@ -139,16 +139,8 @@ public sealed class PlannedWritesTests(PostgresDatabase database) : IClassFixtur
                 ("v", e.StreamVersion),
                 ("a", ((Deposited)e.Data).Amount))).ToList();
 
-        public async Task ApplyAsync(AppendContext context, IReadOnlyList<AppendedEnvelope> events, CancellationToken cancellationToken)
-        {
-            var writes = PlanWrites([.. events.Select(e => new PendingEvent(e.Recorded.StreamId, e.Recorded.StreamVersion, e.Recorded.EventId, e.Recorded.EventType, e.Data))])!;
-            await using var batch = new NpgsqlBatch(context.Transaction.Connection, context.Transaction);
-            foreach (var write in writes)
-            {
-                batch.BatchCommands.Add(write.ToBatchCommand());
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
+        // The store runs the planned writes on both of its paths; it never calls this.
+        public Task ApplyAsync(AppendContext context, IReadOnlyList<AppendedEnvelope> events, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the store should have run the planned writes");
     }
 }
