@@ -44,6 +44,8 @@ public static class IngestionBenchmark
         var warmup = 10;
         var transports = "mllp,http";
         string? connection = null;
+        var walStats = false;
+        var statements = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -54,11 +56,13 @@ public static class IngestionBenchmark
                 case "--warmup" when i + 1 < args.Length: warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--transports" when i + 1 < args.Length: transports = args[++i]; break;
                 case "--connection" when i + 1 < args.Length: connection = args[++i]; break;
+                case "--wal-stats": walStats = true; break;
+                case "--statements": statements = true; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
 
-        await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(Durable: true, Settings: WalSettings), connection);
+        await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(Durable: true, Settings: statements ? [.. WalSettings, "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"] : WalSettings), connection);
         if (connection is null)
         {
             await PrepareWalAsync(await cluster.CreateDatabaseAsync("wal"));
@@ -98,15 +102,31 @@ public static class IngestionBenchmark
 
             await MaxAsync(clients, warmup, create);
             await CheckpointAsync(connectionString);
-            var walBefore = await WalPositionAsync(connectionString);
+            if (statements)
+            {
+                await ExecuteAsync(connectionString, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()");
+            }
+
+            var walBefore = await WalLsnAsync(connectionString);
             var cpuBefore = cpu.Sample();
             var max = await MaxAsync(clients, seconds, create);
             var cpuAfter = cpu.Sample();
-            var walBytes = await WalPositionAsync(connectionString) - walBefore;
+            var walAfter = await WalLsnAsync(connectionString);
+            var walBytes = walAfter.Position - walBefore.Position;
             var stored = max * seconds;
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"{transport}: per stored message at the maximum rate: CPU {(cpuAfter.Ledger - cpuBefore.Ledger).TotalMilliseconds / stored:F2} ms in the ledger process (with the load generator), {(cpuAfter.Postgres - cpuBefore.Postgres).TotalMilliseconds / stored:F2} ms in PostgreSQL; WAL {(double)walBytes / stored / 1024:F1} KiB"));
+            if (statements)
+            {
+                await PrintStatementsAsync(connectionString, stored);
+            }
+
+            if (walStats && cluster.Directory is { } directory)
+            {
+                PrintWalStats(directory, walBefore.Lsn, walAfter.Lsn);
+            }
+
             await CheckpointAsync(connectionString);
             var steady = await SteadyAsync(clients, seconds, rate, create);
             rows.Add(Row(transport == "mllp" ? "MLLP" : "HTTP", max, rate, steady));
@@ -188,11 +208,70 @@ public static class IngestionBenchmark
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<decimal> WalPositionAsync(string connectionString)
+    private static async Task<(string Lsn, decimal Position)> WalLsnAsync(string connectionString)
     {
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
-        await using var command = dataSource.CreateCommand("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')");
-        return (decimal)(await command.ExecuteScalarAsync())!;
+        await using var command = dataSource.CreateCommand("SELECT pg_current_wal_lsn()::text, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')");
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetString(0), reader.GetDecimal(1));
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// <c>--statements</c>: the statements that took the most server time during the measurement, per stored message
+    /// (from <c>pg_stat_statements</c>, which itself costs some time: a diagnostic, not a measurement).
+    /// </summary>
+    private static async Task PrintStatementsAsync(string connectionString, double stored)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand("""
+            SELECT total_exec_time, calls, rows, wal_bytes, jit_functions, left(regexp_replace(query, '\s+', ' ', 'g'), 150)
+            FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 30
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        Console.WriteLine("| ms per message | calls per message | rows per call | WAL bytes per message | JIT-compiled functions | statement |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---|");
+        while (await reader.ReadAsync())
+        {
+            var calls = reader.GetInt64(1);
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {reader.GetDouble(0) / stored:F3} | {calls / stored:F2} | {(calls == 0 ? 0 : (double)reader.GetInt64(2) / calls):F1} | {reader.GetDecimal(3) / (decimal)stored:F0} | {reader.GetInt64(4)} | {reader.GetString(5).Replace('|', '/')} |"));
+        }
+
+        Console.WriteLine();
+    }
+
+    /// <summary>
+    /// <c>--wal-stats</c>: what the WAL of the measurement consists of, by resource manager and record type, as
+    /// <c>pg_waldump --stats=record</c> reports it (full-page images counted apart).
+    /// </summary>
+    private static void PrintWalStats(string clusterDirectory, string start, string end)
+    {
+        var pgCtl = PostgresServer.FindBinaries().PgCtl;
+        var waldump = Path.Combine(Path.GetDirectoryName(File.ResolveLinkTarget(pgCtl, returnFinalTarget: true)?.FullName ?? pgCtl)!, "pg_waldump");
+        var info = new ProcessStartInfo(waldump) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["--stats=record", "-p", Path.Combine(clusterDirectory, "data", "pg_wal"), "-s", start, "-e", end])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Console.WriteLine(output);
+        if (process.ExitCode != 0)
+        {
+            Console.WriteLine($"pg_waldump exited with {process.ExitCode}: {errors.Trim()}");
+        }
     }
 
     private static string Row(string transport, double max, int rate, (double Rate, double P50, double P99, int Errors) steady) =>

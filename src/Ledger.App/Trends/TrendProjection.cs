@@ -39,8 +39,8 @@ public sealed class TrendProjection : IProjection
                 ref_text text NULL,
                 observed_at timestamptz NOT NULL,
                 PRIMARY KEY (document_id, seq));
-            CREATE INDEX {name}_series ON {table} (patient_id, loinc, observed_at);
-            CREATE INDEX {name}_digest ON {table} (identifier_digest)
+            CREATE INDEX {name}_series ON {table} (patient_id, loinc, observed_at) WHERE patient_id IS NOT NULL;
+            CREATE INDEX {name}_digest ON {table} (identifier_digest) WHERE identifier_digest IS NOT NULL
             """),
     ];
 
@@ -154,7 +154,6 @@ public sealed class TrendProjection : IProjection
             INSERT INTO {table} (document_id, seq, patient_id, identifier_digest, loinc, unit, name, value, flag, ref_low, ref_high, ref_text, observed_at)
             SELECT @d, u.s, @p, @g, u.l, u.u, u.n, u.v, u.f, u.lo, u.hi, u.rt, @at
             FROM unnest(@s, @l, @u, @n, @v, @f, @lo, @hi, @rt) AS u(s, l, u, n, v, f, lo, hi, rt)
-            ON CONFLICT DO NOTHING
             """);
         insert.Parameters.AddWithValue("d", documentId);
         insert.Parameters.Add(new NpgsqlParameter("p", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)patient ?? DBNull.Value });

@@ -9,6 +9,13 @@ internal sealed class WakeSignal : IDisposable
     {
         try
         {
+            // Checked first because an exception per redundant set (one per agent and commit under load) costs
+            // more than the rest of the wake-up; the race left is caught below.
+            if (semaphore.CurrentCount > 0)
+            {
+                return;
+            }
+
             semaphore.Release();
         }
         catch (SemaphoreFullException)

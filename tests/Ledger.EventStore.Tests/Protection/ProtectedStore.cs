@@ -43,20 +43,20 @@ public sealed class ProtectedStore : IAsyncDisposable
 
     public static (string Id, byte[] Key) NewMasterKey(string id) => (id, RandomNumberGenerator.GetBytes(32));
 
-    public static async Task<ProtectedStore> CreateAsync(PostgresDatabase database, IMasterKeyProvider? masterKeys = null, Duration? cacheTtl = null)
+    public static async Task<ProtectedStore> CreateAsync(PostgresDatabase database, IMasterKeyProvider? masterKeys = null, Duration? cacheTtl = null, int? compressionThreshold = null)
     {
         var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var clock = FakeClock.At(2026, 1, 10);
         var options = new EventStoreOptions { Schema = "p" + Guid.NewGuid().ToString("N")[..10] };
-        var protector = new DataKeyProtector(dataSource, options.Schema, masterKeys ?? new ConfiguredMasterKeys(NewMasterKey("m1")), clock, cacheTtl);
+        var protector = new DataKeyProtector(dataSource, options.Schema, masterKeys ?? new ConfiguredMasterKeys(NewMasterKey("m1")), clock, cacheTtl, compressionThreshold);
         var store = new EventStore(dataSource, Registry(), clock, options, protector);
         await store.MigrateAsync();
         return new ProtectedStore(dataSource, options, clock, protector, store);
     }
 
     /// <summary>A protector on the same key table, as another node would have.</summary>
-    public DataKeyProtector NewProtector(IMasterKeyProvider masterKeys, Duration? cacheTtl = null) =>
-        new(DataSource, Schema, masterKeys, Clock, cacheTtl);
+    public DataKeyProtector NewProtector(IMasterKeyProvider masterKeys, Duration? cacheTtl = null, int? compressionThreshold = null) =>
+        new(DataSource, Schema, masterKeys, Clock, cacheTtl, compressionThreshold);
 
     /// <summary>A store on the same schema with another protector (another node, or other configuration).</summary>
     public EventStore NewStore(IPayloadProtector protector)
