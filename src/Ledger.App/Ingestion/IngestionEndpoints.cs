@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Ledger.App.Http;
 using Ledger.App.Security;
@@ -67,16 +68,38 @@ public static class IngestionEndpoints
     /// <summary>Reads the body up to one byte past the limit, so that the ingestion reports the limit itself.</summary>
     private static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpContext http, int limit, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[64 * 1024];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        // The usual case: a declared length within the limit is read straight into an array of that size
+        // (Kestrel ends the body at the declared length and fails a body cut short).
+        if (http.Request.ContentLength is { } declared && declared <= limit)
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit)
+            var body = new byte[declared];
+            var offset = 0;
+            int count;
+            while (offset < body.Length && (count = await http.Request.Body.ReadAsync(body.AsMemory(offset), cancellationToken)) > 0)
             {
-                break;
+                offset += count;
             }
+
+            return body.AsMemory(0, offset);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > limit)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

@@ -56,11 +56,13 @@ public sealed record ProjectionTable(string Name, string CreateSql)
 public sealed class ProjectionBatch
 {
     private readonly EventStore store;
+    private readonly DecodedEvents? decoded;
     private readonly string suffix;
 
-    internal ProjectionBatch(EventStore store, IReadOnlyList<RecordedEvent> events, GlobalCheckpoint checkpoint, bool isRebuild)
+    internal ProjectionBatch(EventStore store, IReadOnlyList<RecordedEvent> events, GlobalCheckpoint checkpoint, bool isRebuild, DecodedEvents? decoded = null)
     {
         this.store = store;
+        this.decoded = decoded;
         Events = events;
         Checkpoint = checkpoint;
         IsRebuild = isRebuild;
@@ -82,6 +84,13 @@ public sealed class ProjectionBatch
     /// <summary>The schema-qualified name to write a table under in this batch (its shadow copy during a rebuild).</summary>
     public string Table(string name) => $"{store.Options.Schema}.{name}{suffix}";
 
-    /// <summary>The event's payload as its current class.</summary>
-    public object Deserialize(RecordedEvent recorded) => store.Deserialize(recorded);
+    /// <summary>
+    /// The event's payload as its current class. The object may be shared with the daemon's other projections,
+    /// which read the same events: treat it as read-only.
+    /// </summary>
+    public object Deserialize(RecordedEvent recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        return decoded is null ? store.Deserialize(recorded) : decoded.Deserialize(recorded);
+    }
 }

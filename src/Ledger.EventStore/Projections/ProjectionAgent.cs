@@ -12,7 +12,7 @@ namespace Ledger.EventStore.Projections;
 /// alongside). Every write is guarded by the checkpoint row's revision, so a leader that lost its lock
 /// without noticing yet changes nothing.
 /// </summary>
-internal sealed partial class ProjectionAgent(EventStore store, IProjection projection, IClock clock, ProjectionDaemonOptions options) : IDisposable
+internal sealed partial class ProjectionAgent(EventStore store, IProjection projection, IClock clock, ProjectionDaemonOptions options, DecodedEvents? decoded = null) : IDisposable
 {
     private readonly string schema = store.Options.Schema;
     private readonly long lockKey = LockKeys.Named(store.Options.Schema, "projection:" + projection.Name);
@@ -318,7 +318,7 @@ internal sealed partial class ProjectionAgent(EventStore store, IProjection proj
         var wanted = events.Where(e => (types is null || types.Contains(e.EventType)) && !skipped.Contains(e.EventId)).ToList();
         if (wanted.Count > 0)
         {
-            await projection.ApplyAsync(new ProjectionBatch(store, wanted, after, rebuild), transaction, cancellationToken);
+            await projection.ApplyAsync(new ProjectionBatch(store, wanted, after, rebuild, decoded), transaction, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

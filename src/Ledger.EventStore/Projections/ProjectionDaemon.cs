@@ -54,7 +54,8 @@ public sealed class ProjectionDaemon : IAsyncDisposable
             throw new ArgumentException($"two projections are named '{duplicate.Key}'", nameof(projections));
         }
 
-        agents = list.Select(p => new ProjectionAgent(store, p, clock, this.options)).ToList();
+        var decoded = new DecodedEvents(store);
+        agents = list.Select(p => new ProjectionAgent(store, p, clock, this.options, decoded)).ToList();
         meter = new Meter(MeterName);
         meter.CreateObservableGauge("ledger.projection.events_behind", () => Snapshot().Select(s => new Measurement<long>(s.EventsBehind, new KeyValuePair<string, object?>("projection", s.Name))), "{event}", "Events after the projection's checkpoint");
         meter.CreateObservableGauge("ledger.projection.seconds_behind", () => Snapshot().Select(s => new Measurement<double>(s.SecondsBehind, new KeyValuePair<string, object?>("projection", s.Name))), "s", "Age of the oldest event the projection has not applied");
