@@ -1,6 +1,7 @@
 using Ledger.App.Cabinet;
 using Ledger.App.Patients;
 using Ledger.Domain.Results;
+using Ledger.EventStore;
 using Ledger.EventStore.Projections;
 using Npgsql;
 
@@ -9,6 +10,9 @@ namespace Ledger.App.Trends;
 /// <summary>
 /// <c>trend_points</c>: every numeric LOINC-coded lab value, per patient, code and unit (a unit change starts a new series),
 /// with its flag, reference range, document and collection time. A correction replaces the document's points.
+/// Only patients with a cabinet have trends: a result that arrives for an identifier nobody has registered yet gets
+/// its points when it is matched to the patient (<see cref="ResultPatientResolved"/>), from the document's latest
+/// content, read back from its stream.
 /// </summary>
 public sealed class TrendProjection : IProjection
 {
@@ -61,18 +65,20 @@ public sealed class TrendProjection : IProjection
             CabinetProjection.Touch(data, patients, digests);
             switch (data)
             {
-                case LabResultArrived e:
-                    AddPoints(pending, table, e.DocumentId.Value, e.Patient.PatientId?.Value, e.Patient.IdentifierDigest, e.Report);
+                case LabResultArrived { Patient.PatientId: { } patient } e:
+                    AddPoints(pending, table, e.DocumentId.Value, patient.Value, e.Report);
                     break;
                 case ResultCorrected { Content: LabReport report } e:
                     await FlushAsync(pending, cancellationToken);
                     await ReplaceAsync(transaction, pending, table, e.DocumentId.Value, e.Patient, report, cancellationToken);
                     break;
                 case ResultPatientResolved { Patient.PatientId: { } patient } e:
-                    var update = new NpgsqlBatchCommand($"UPDATE {table} SET patient_id = @p, identifier_digest = NULL WHERE document_id = @d");
-                    update.Parameters.AddWithValue("p", patient.Value);
-                    update.Parameters.AddWithValue("d", e.DocumentId.Value);
-                    pending.BatchCommands.Add(update);
+                    Delete(pending, table, e.DocumentId.Value);
+                    if (await LatestReportAsync(batch, recorded, cancellationToken) is { } latest)
+                    {
+                        AddPoints(pending, table, e.DocumentId.Value, patient.Value, latest);
+                    }
+
                     break;
             }
         }
@@ -90,30 +96,60 @@ public sealed class TrendProjection : IProjection
         }
     }
 
-    /// <summary>A correction replaces the document's points and keeps the patient the document was resolved to.</summary>
+    /// <summary>
+    /// A correction replaces the document's points. A document not yet matched to a patient keeps none (points an
+    /// earlier version wrote under the identifier digest are removed); it gets them when it is matched.
+    /// </summary>
     private static async Task ReplaceAsync(NpgsqlTransaction transaction, NpgsqlBatch pending, string table, Guid documentId, PatientRef patientRef, LabReport report, CancellationToken cancellationToken)
     {
         Guid? patient = patientRef.PatientId?.Value;
-        var digest = patientRef.IdentifierDigest;
-        await using (var current = new NpgsqlCommand($"SELECT patient_id, identifier_digest FROM {table} WHERE document_id = @d LIMIT 1", transaction.Connection, transaction))
+        if (patient is null)
         {
+            // A correction carries the patient the document has at that point; rows written before the document
+            // was matched carry it as well, so they are asked first.
+            await using var current = new NpgsqlCommand($"SELECT patient_id FROM {table} WHERE document_id = @d AND patient_id IS NOT NULL LIMIT 1", transaction.Connection, transaction);
             current.Parameters.AddWithValue("d", documentId);
-            await using var reader = await current.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                patient = reader.IsDBNull(0) ? patient : reader.GetGuid(0);
-                digest = reader.IsDBNull(0) ? digest : null;
-            }
+            patient = await current.ExecuteScalarAsync(cancellationToken) as Guid?;
         }
 
+        Delete(pending, table, documentId);
+        if (patient is { } known)
+        {
+            AddPoints(pending, table, documentId, known, report);
+        }
+    }
+
+    private static void Delete(NpgsqlBatch pending, string table, Guid documentId)
+    {
         var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE document_id = @d");
         delete.Parameters.AddWithValue("d", documentId);
         pending.BatchCommands.Add(delete);
-        AddPoints(pending, table, documentId, patient, digest, report);
+    }
+
+    /// <summary>The lab report a document held just before <paramref name="resolved"/>: its arrival or latest correction.</summary>
+    private static async Task<LabReport?> LatestReportAsync(ProjectionBatch batch, RecordedEvent resolved, CancellationToken cancellationToken)
+    {
+        LabReport? latest = null;
+        foreach (var earlier in await batch.ReadStreamBeforeAsync(resolved, cancellationToken))
+        {
+            if (earlier.IsErased)
+            {
+                return null;
+            }
+
+            latest = batch.Deserialize(earlier) switch
+            {
+                LabResultArrived arrived => arrived.Report,
+                ResultCorrected { Content: LabReport corrected } => corrected,
+                _ => latest,
+            };
+        }
+
+        return latest;
     }
 
     /// <summary>One statement per document for all its numeric LOINC-coded values.</summary>
-    private static void AddPoints(NpgsqlBatch pending, string table, Guid documentId, Guid? patient, string? digest, LabReport report)
+    private static void AddPoints(NpgsqlBatch pending, string table, Guid documentId, Guid patient, LabReport report)
     {
         var seq = new List<int>();
         var loinc = new List<string>();
@@ -152,12 +188,11 @@ public sealed class TrendProjection : IProjection
 
         var insert = new NpgsqlBatchCommand($"""
             INSERT INTO {table} (document_id, seq, patient_id, identifier_digest, loinc, unit, name, value, flag, ref_low, ref_high, ref_text, observed_at)
-            SELECT @d, u.s, @p, @g, u.l, u.u, u.n, u.v, u.f, u.lo, u.hi, u.rt, @at
+            SELECT @d, u.s, @p, NULL, u.l, u.u, u.n, u.v, u.f, u.lo, u.hi, u.rt, @at
             FROM unnest(@s, @l, @u, @n, @v, @f, @lo, @hi, @rt) AS u(s, l, u, n, v, f, lo, hi, rt)
             """);
         insert.Parameters.AddWithValue("d", documentId);
-        insert.Parameters.Add(new NpgsqlParameter("p", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)patient ?? DBNull.Value });
-        insert.Parameters.Add(new NpgsqlParameter("g", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)digest ?? DBNull.Value });
+        insert.Parameters.AddWithValue("p", patient);
         insert.Parameters.AddWithValue("s", seq.ToArray());
         insert.Parameters.AddWithValue("l", loinc.ToArray());
         insert.Parameters.AddWithValue("u", units.ToArray());

@@ -9,15 +9,18 @@ namespace Ledger.EventStore.Projections;
 /// </summary>
 internal sealed class DecodedEvents(EventStore store, int capacity = DecodedEvents.DefaultCapacity)
 {
-    public const int DefaultCapacity = 4096;
+    public const int DefaultCapacity = 1024;
+
+    /// <summary>Payloads longer than this (in characters of JSON) are not kept, which bounds the memory held.</summary>
+    public const int MaxCachedLength = 32 * 1024;
 
     private readonly Entry?[] slots = new Entry?[capacity];
 
     public object Deserialize(RecordedEvent recorded)
     {
         // An event read as erased (its key destroyed since another agent decoded it) or without its payload is never
-        // answered from the cache: the store reports it as it always does.
-        if (recorded.IsErased || recorded.Data is null)
+        // answered from the cache: the store reports it as it always does. Large payloads are not kept.
+        if (recorded.IsErased || recorded.Data is null || recorded.Data.Length > MaxCachedLength)
         {
             return store.Deserialize(recorded);
         }

@@ -85,6 +85,19 @@ public sealed class ProjectionBatch
     public string Table(string name) => $"{store.Options.Schema}.{name}{suffix}";
 
     /// <summary>
+    /// The events of a stream before <paramref name="recorded"/>, oldest first: for a projection that acts on an
+    /// event by going back to earlier ones of its stream (events never change, so a rebuild reads the same). Read
+    /// outside the batch's transaction; encrypted payloads are decrypted, erased ones come back erased.
+    /// </summary>
+    public Task<IReadOnlyList<RecordedEvent>> ReadStreamBeforeAsync(RecordedEvent recorded, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        return recorded.StreamVersion <= 1
+            ? Task.FromResult<IReadOnlyList<RecordedEvent>>([])
+            : store.ReadStreamAsync(recorded.StreamId, 1, ReadDirection.Forward, (int)Math.Min(recorded.StreamVersion - 1, int.MaxValue), cancellationToken);
+    }
+
+    /// <summary>
     /// The event's payload as its current class. The object may be shared with the daemon's other projections,
     /// which read the same events: treat it as read-only.
     /// </summary>

@@ -2,9 +2,15 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ledger.App.Security;
+using Ledger.App.Streams;
 using Ledger.App.Tests.Patients;
+using Ledger.Domain;
+using Ledger.Domain.Identifiers;
+using Ledger.Domain.Results;
+using Ledger.EventStore;
 using Ledger.Testing;
 using NodaTime;
+using Npgsql;
 using Xunit;
 
 namespace Ledger.App.Tests.Trends;
@@ -52,6 +58,49 @@ public sealed class TrendTests
         var trend = await client.GetFromJsonAsync<JsonElement>("/api/v1/patients/me/trends/2345-7");
 
         Assert.Equal([4.2m], trend.GetProperty("series")[0].GetProperty("points").EnumerateArray().Select(p => p.GetProperty("value").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task A_result_waiting_for_its_patient_gets_points_when_matched_from_its_latest_content()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var patient = await Seed.PatientAsync(host);
+        using var client = host.ClientAs(Roles.Patient, patient);
+        var document = await Seed.DocumentAsync(host, patient, Seed.Report("A", glucose: 5.0m), digest: new string('c', 64));
+        await Seed.CorrectAsync(host, patient, document, Seed.Report("A", glucose: 4.6m));
+        await Seed.CatchUpAsync(host);
+
+        Assert.Equal(0L, await PointsAsync(host, document));
+
+        await Seed.Executor(host).ExecuteAsync(
+            Deciders.Result,
+            document,
+            new ResolveResultPatient(new DocumentId(document), new PatientId(patient)),
+            new CommandContext(Guid.NewGuid(), EventMetadata.Empty, patient));
+        await Seed.CatchUpAsync(host);
+
+        Assert.Equal(1L, await PointsAsync(host, document));
+        Assert.Equal([4.6m], await GlucoseAsync(client));
+
+        // A later correction keeps the patient the document was matched to.
+        await Seed.CorrectAsync(host, patient, document, Seed.Report("A", glucose: 4.9m));
+        await Seed.CatchUpAsync(host);
+        Assert.Equal([4.9m], await GlucoseAsync(client));
+    }
+
+    private static async Task<long> PointsAsync(LedgerHost host, Guid document)
+    {
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM ledger.trend_points WHERE document_id = @d AND loinc = '2345-7'", connection);
+        command.Parameters.AddWithValue("d", document);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<decimal[]> GlucoseAsync(HttpClient client)
+    {
+        var trend = await client.GetFromJsonAsync<JsonElement>("/api/v1/patients/me/trends/2345-7");
+        return trend.GetProperty("series").EnumerateArray().SelectMany(s => s.GetProperty("points").EnumerateArray()).Select(p => p.GetProperty("value").GetDecimal()).ToArray();
     }
 
     [Theory]
