@@ -14,6 +14,7 @@ using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Identifiers;
 using Ledger.Domain.Organizations;
+using Ledger.Domain.Patients;
 using Ledger.EventStore;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -35,6 +36,7 @@ public static class IngestionBenchmark
     private const string Inn = "7707083893";
     private const string Oid = "1.2.643.5.1.13.13.12.2.77.7973";
     private static long sequence;
+    private static string[]? patientSnils;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -46,6 +48,7 @@ public static class IngestionBenchmark
         string? connection = null;
         var walStats = false;
         var statements = false;
+        var registered = 0;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -58,6 +61,7 @@ public static class IngestionBenchmark
                 case "--connection" when i + 1 < args.Length: connection = args[++i]; break;
                 case "--wal-stats": walStats = true; break;
                 case "--statements": statements = true; break;
+                case "--registered" when i + 1 < args.Length: registered = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
@@ -72,6 +76,9 @@ public static class IngestionBenchmark
         Console.WriteLine(connection is null ? "PostgreSQL: a durable cluster started for this run (fsync=on, synchronous_commit=on)" : "PostgreSQL: the server given by --connection");
         Console.WriteLine($"message: ORU^R01, 20 OBX, {Message("sample").Length} bytes; {seconds} s per measurement; {clients} clients; {Environment.ProcessorCount} cores");
         Console.WriteLine($"each transport: a database and a ledger of its own, {warmup} s of warm-up (not reported), then the measurements");
+        Console.WriteLine(registered > 0
+            ? $"patients: {registered} registered beforehand in each database; each message names one of them at random by СНИЛС (its trend points are written at once)"
+            : "patients: a new one per message, by a local medical record number, never registered (the result waits for its patient; no trend points until matched)");
         Console.WriteLine();
         var baseline = await RawInsertsAsync(await cluster.CreateDatabaseAsync("raw"), clients, seconds);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw PostgreSQL baseline: {baseline:F0} messages/s stored as one INSERT (uuid, text) each, in its own transaction, by {clients} clients"));
@@ -94,6 +101,7 @@ public static class IngestionBenchmark
             await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
             await app.StartAsync();
             var organization = await EnableOrganizationAsync(app.Services);
+            patientSnils = registered > 0 ? await RegisterPatientsAsync(app.Services, registered) : null;
             var mllp = app.Services.GetRequiredService<MllpListener>();
             await mllp.Listening;
             var httpAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -298,12 +306,49 @@ public static class IngestionBenchmark
         return id.Value;
     }
 
-    /// <summary>An ORU^R01 with 20 observations; the control id and the patient differ per message.</summary>
+    /// <summary>
+    /// <c>--registered N</c>: N patients registered through the command executor, as the registration endpoint does
+    /// (a data key each); their СНИЛС numbers, which the messages then name.
+    /// </summary>
+    private static async Task<string[]> RegisterPatientsAsync(IServiceProvider services, int count)
+    {
+        var executor = services.GetRequiredService<CommandExecutor>();
+        var numbers = Enumerable.Range(0, count).Select(i => SnilsNumber(200_000_000 + i)).ToArray();
+        await Parallel.ForEachAsync(numbers, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (snils, cancellationToken) =>
+        {
+            var id = new PatientId(Guid.CreateVersion7());
+            var command = new RegisterPatient(
+                id, FullName.Create("Иванова", "Мария", "Петровна"), BirthDate.Create(new LocalDate(1984, 6, 2), new LocalDate(2026, 3, 2)),
+                Sex.Female, Snils.Parse(snils), null, null, null);
+            await executor.ExecuteAsync(Deciders.Patient, StreamIds.Patient(id), command, new CommandContext(Guid.NewGuid(), EventMetadata.Empty, id.Value), cancellationToken);
+        });
+        return numbers;
+    }
+
+    /// <summary>A valid СНИЛС from a 9-digit number (with its check number).</summary>
+    private static string SnilsNumber(int number)
+    {
+        var digits = number.ToString("D9", CultureInfo.InvariantCulture);
+        var sum = 0;
+        for (var i = 0; i < 9; i++)
+        {
+            sum += (digits[i] - '0') * (9 - i);
+        }
+
+        var check = sum < 100 ? sum : sum is 100 or 101 ? 0 : sum % 101 == 100 ? 0 : sum % 101;
+        return digits + check.ToString("D2", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// An ORU^R01 with 20 observations; the control id differs per message, and so does the patient: a new local
+    /// medical record number, or one of the registered patients' СНИЛС (<c>--registered</c>).
+    /// </summary>
     private static byte[] Message(string controlId)
     {
         var sb = new StringBuilder();
+        var patient = patientSnils is { } known ? $"{known[Random.Shared.Next(known.Length)]}^^^SNILS" : $"P{controlId}^^^LIS^MR";
         sb.Append(CultureInfo.InvariantCulture, $"MSH|^~\\&|LIS|{Ogrn}|LEDGER|LEDGER|20260301120000+0300||ORU^R01^ORU_R01|{controlId}|P|2.5.1|||||||UNICODE UTF-8\r");
-        sb.Append(CultureInfo.InvariantCulture, $"PID|1||P{controlId}^^^LIS^MR||Иванова^Мария||19840602|F\r");
+        sb.Append(CultureInfo.InvariantCulture, $"PID|1||{patient}||Иванова^Мария||19840602|F\r");
         sb.Append(CultureInfo.InvariantCulture, $"OBR|1|{controlId}|F{controlId}|57021-8^CBC W Auto Differential panel in Blood^LN|||20260301080000+0300|||||||||||||||20260301110000+0300|||F\r");
         for (var i = 1; i <= 20; i++)
         {
