@@ -313,7 +313,7 @@ public static class IngestionBenchmark
     private static async Task<string[]> RegisterPatientsAsync(IServiceProvider services, int count)
     {
         var executor = services.GetRequiredService<CommandExecutor>();
-        var numbers = Enumerable.Range(0, count).Select(i => SnilsNumber(200_000_000 + i)).ToArray();
+        var numbers = Enumerable.Range(0, count).Select(i => TestSnils.Of(200_000_000 + i)).ToArray();
         await Parallel.ForEachAsync(numbers, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (snils, cancellationToken) =>
         {
             var id = new PatientId(Guid.CreateVersion7());
@@ -323,20 +323,6 @@ public static class IngestionBenchmark
             await executor.ExecuteAsync(Deciders.Patient, StreamIds.Patient(id), command, new CommandContext(Guid.NewGuid(), EventMetadata.Empty, id.Value), cancellationToken);
         });
         return numbers;
-    }
-
-    /// <summary>A valid СНИЛС from a 9-digit number (with its check number).</summary>
-    private static string SnilsNumber(int number)
-    {
-        var digits = number.ToString("D9", CultureInfo.InvariantCulture);
-        var sum = 0;
-        for (var i = 0; i < 9; i++)
-        {
-            sum += (digits[i] - '0') * (9 - i);
-        }
-
-        var check = sum < 100 ? sum : sum is 100 or 101 ? 0 : sum % 101 == 100 ? 0 : sum % 101;
-        return digits + check.ToString("D2", CultureInfo.InvariantCulture);
     }
 
     /// <summary>

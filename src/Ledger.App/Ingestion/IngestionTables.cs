@@ -49,7 +49,7 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(events);
-        var writes = PlanWrites(events.Select(e => new PendingEvent(e.Recorded.StreamId, e.Recorded.StreamVersion, e.Recorded.EventId, e.Recorded.EventType, e.Data)).ToList());
+        var writes = PlanWrites(events.Select(e => e.ToPending()).ToList());
         return SqlWrite.ExecuteAsync(writes, context.Transaction, cancellationToken);
     }
 
@@ -127,14 +127,10 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
     public async Task<StoredOutcome> SaveOutcomeAsync(Guid organizationId, string key, StoredOutcome outcome, CancellationToken cancellationToken)
     {
         var write = OutcomeWrite(organizationId, key, outcome);
-        await using (var command = dataSource.CreateCommand(write.Sql + " ON CONFLICT DO NOTHING"))
+        await using (var batch = dataSource.CreateBatch())
         {
-            foreach (var (name, value) in write.Parameters)
-            {
-                command.Parameters.AddWithValue(name, value!);
-            }
-
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            batch.BatchCommands.Add((write with { Sql = write.Sql + " ON CONFLICT DO NOTHING" }).ToBatchCommand());
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return await FindOutcomeAsync(organizationId, key, cancellationToken) ?? outcome;

@@ -56,8 +56,7 @@ public sealed class TrendProjection : IProjection
         var patients = new HashSet<Guid>();
         var digests = new HashSet<string>(StringComparer.Ordinal);
 
-        // The writes of the batch go to the server together, in event order; a correction, which reads first,
-        // sends what is queued before it.
+        // The writes of the batch go to the server together, in event order.
         await using var pending = new NpgsqlBatch(transaction.Connection, transaction);
         foreach (var recorded in batch.Events.Where(e => !e.IsErased))
         {
@@ -69,8 +68,15 @@ public sealed class TrendProjection : IProjection
                     AddPoints(pending, table, e.DocumentId.Value, patient.Value, e.Report);
                     break;
                 case ResultCorrected { Content: LabReport report } e:
-                    await FlushAsync(pending, cancellationToken);
-                    await ReplaceAsync(transaction, pending, table, e.DocumentId.Value, e.Patient, report, cancellationToken);
+                    // A correction replaces the document's points. It carries the patient the document has by then,
+                    // so one not yet matched keeps none (points an earlier version wrote under the identifier digest
+                    // go too) and gets them when it is matched.
+                    Delete(pending, table, e.DocumentId.Value);
+                    if (e.Patient.PatientId is { } matched)
+                    {
+                        AddPoints(pending, table, e.DocumentId.Value, matched.Value, report);
+                    }
+
                     break;
                 case ResultPatientResolved { Patient.PatientId: { } patient } e:
                     Delete(pending, table, e.DocumentId.Value);
@@ -83,40 +89,12 @@ public sealed class TrendProjection : IProjection
             }
         }
 
-        await FlushAsync(pending, cancellationToken);
-        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, digests, cancellationToken);
-    }
-
-    private static async Task FlushAsync(NpgsqlBatch pending, CancellationToken cancellationToken)
-    {
         if (pending.BatchCommands.Count > 0)
         {
             await pending.ExecuteNonQueryAsync(cancellationToken);
-            pending.BatchCommands.Clear();
-        }
-    }
-
-    /// <summary>
-    /// A correction replaces the document's points. A document not yet matched to a patient keeps none (points an
-    /// earlier version wrote under the identifier digest are removed); it gets them when it is matched.
-    /// </summary>
-    private static async Task ReplaceAsync(NpgsqlTransaction transaction, NpgsqlBatch pending, string table, Guid documentId, PatientRef patientRef, LabReport report, CancellationToken cancellationToken)
-    {
-        Guid? patient = patientRef.PatientId?.Value;
-        if (patient is null)
-        {
-            // A correction carries the patient the document has at that point; rows written before the document
-            // was matched carry it as well, so they are asked first.
-            await using var current = new NpgsqlCommand($"SELECT patient_id FROM {table} WHERE document_id = @d AND patient_id IS NOT NULL LIMIT 1", transaction.Connection, transaction);
-            current.Parameters.AddWithValue("d", documentId);
-            patient = await current.ExecuteScalarAsync(cancellationToken) as Guid?;
         }
 
-        Delete(pending, table, documentId);
-        if (patient is { } known)
-        {
-            AddPoints(pending, table, documentId, known, report);
-        }
+        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, digests, cancellationToken);
     }
 
     private static void Delete(NpgsqlBatch pending, string table, Guid documentId)

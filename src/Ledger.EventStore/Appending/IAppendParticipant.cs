@@ -10,7 +10,11 @@ public sealed record AppendContext(
     IReadOnlyList<AppendedEnvelope> Events);
 
 /// <summary>An appended event with its object (not yet committed).</summary>
-public sealed record AppendedEnvelope(RecordedEvent Recorded, object Data);
+public sealed record AppendedEnvelope(RecordedEvent Recorded, object Data)
+{
+    /// <summary>The event as <see cref="IAppendParticipant.PlanWrites"/> sees it.</summary>
+    public PendingEvent ToPending() => new(Recorded.StreamId, Recorded.StreamVersion, Recorded.EventId, Recorded.EventType, Data);
+}
 
 /// <summary>
 /// Work that must commit or roll back together with the events of an append (inline projections, outbox

@@ -75,7 +75,7 @@ public static class InlineProjections
             }
 
             // A projection that states its work as plain writes gets them run here, on either path of the append.
-            var pending = events.Select(e => new PendingEvent(e.Recorded.StreamId, e.Recorded.StreamVersion, e.Recorded.EventId, e.Recorded.EventType, e.Data)).ToList();
+            var pending = events.Select(e => e.ToPending()).ToList();
             return projection.PlanWrites(pending) is { } writes
                 ? SqlWrite.ExecuteAsync(writes, context.Transaction, cancellationToken)
                 : projection.ApplyAsync(context, events, cancellationToken);

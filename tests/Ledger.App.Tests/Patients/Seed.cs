@@ -22,20 +22,8 @@ internal static class Seed
     public static readonly OrganizationId Lab = new(Guid.Parse("5a1f0c55-0000-4000-8000-000000000001"));
     private static int snilsCounter = 100_000_000;
 
-    /// <summary>A fresh valid СНИЛС (numbers above 001-001-998 carry a check number).</summary>
-    public static string NewSnils()
-    {
-        var n = Interlocked.Increment(ref snilsCounter);
-        var digits = n.ToString("D9", CultureInfo.InvariantCulture);
-        var sum = 0;
-        for (var i = 0; i < 9; i++)
-        {
-            sum += (digits[i] - '0') * (9 - i);
-        }
-
-        var check = sum < 100 ? sum : sum is 100 or 101 ? 0 : sum % 101 == 100 ? 0 : sum % 101;
-        return digits + check.ToString("D2", CultureInfo.InvariantCulture);
-    }
+    /// <summary>A fresh valid СНИЛС.</summary>
+    public static string NewSnils() => TestSnils.Of(Interlocked.Increment(ref snilsCounter));
 
     public static object RegisterBody(string? snils = null) => new
     {
