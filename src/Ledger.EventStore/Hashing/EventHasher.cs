@@ -37,14 +37,17 @@ public static class EventHasher
     /// <summary>The previous hash of a stream's first event.</summary>
     public static ReadOnlyMemory<byte> Genesis { get; } = new byte[HashLength];
 
-    public static byte[] Compute(ReadOnlySpan<byte> previousHash, in HashedFields fields)
+    public static byte[] Compute(ReadOnlySpan<byte> previousHash, in HashedFields fields) => Compute(previousHash, fields, Tag);
+
+    /// <summary>The same chain step with another leading tag (a later layout of the canonical bytes).</summary>
+    public static byte[] Compute(ReadOnlySpan<byte> previousHash, in HashedFields fields, ReadOnlySpan<byte> tag)
     {
         if (previousHash.Length != HashLength)
         {
             throw new ArgumentException($"a previous hash has {HashLength} bytes, not {previousHash.Length}", nameof(previousHash));
         }
 
-        var size = HashLength + (9 * 4) + Tag.Length + 36 + 20 + 36 + Encoding.UTF8.GetMaxByteCount(fields.EventType.Length) + 20 + 36
+        var size = HashLength + (9 * 4) + tag.Length + 36 + 20 + 36 + Encoding.UTF8.GetMaxByteCount(fields.EventType.Length) + 20 + 36
             + Encoding.UTF8.GetMaxByteCount(fields.MetadataJsonb.Length) + fields.Payload.Length;
         var rented = ArrayPool<byte>.Shared.Rent(size);
         try
@@ -52,7 +55,7 @@ public static class EventHasher
             var buffer = rented.AsSpan();
             previousHash.CopyTo(buffer);
             var at = HashLength;
-            at += Field(buffer[at..], Tag);
+            at += Field(buffer[at..], tag);
             at += Field(buffer[at..], fields.StreamId);
             at += Field(buffer[at..], fields.StreamVersion);
             at += Field(buffer[at..], fields.EventId);

@@ -24,14 +24,21 @@ public static class Migrator
     /// <summary>The store's own scripts.</summary>
     public static IReadOnlyList<Migration> EventStoreMigrations { get; } = LoadFrom(typeof(Migrator).Assembly);
 
+    /// <summary>The tables the ledger keeps beside Marten's event store (data keys).</summary>
+    public static IReadOnlyList<Migration> KeyMigrations { get; } = LoadFrom(typeof(Migrator).Assembly, ".Schema.KeyMigrations.");
+
     /// <summary>Reads <c>*.Schema.Migrations.NNNN_name.sql</c> resources of an assembly, ordered by number.</summary>
-    public static IReadOnlyList<Migration> LoadFrom(Assembly assembly)
+    public static IReadOnlyList<Migration> LoadFrom(Assembly assembly) => LoadFrom(assembly, ResourceMarker);
+
+    /// <summary>Reads <c>*{marker}NNNN_name.sql</c> resources of an assembly, ordered by number.</summary>
+    public static IReadOnlyList<Migration> LoadFrom(Assembly assembly, string marker)
     {
         ArgumentNullException.ThrowIfNull(assembly);
+        ArgumentException.ThrowIfNullOrEmpty(marker);
         var migrations = new List<Migration>();
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.Contains(ResourceMarker, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal)))
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.Contains(marker, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal)))
         {
-            var file = resource[(resource.IndexOf(ResourceMarker, StringComparison.Ordinal) + ResourceMarker.Length)..^4];
+            var file = resource[(resource.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..^4];
             var underscore = file.IndexOf('_', StringComparison.Ordinal);
             if (underscore <= 0 || !int.TryParse(file.AsSpan(0, underscore), out var id))
             {

@@ -1,0 +1,210 @@
+using System.Text;
+using Ledger.EventStore.Hashing;
+using Ledger.EventStore.Protection;
+using Ledger.EventStore.Schema;
+using Ledger.EventStore.Serialization;
+using Marten;
+using Marten.Services;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.EventStore.MartenStore;
+
+/// <summary>
+/// The ledger's one append path over Marten's event store. Marten holds the events (<c>mt_events</c>,
+/// <c>mt_streams</c>, Quick append); this layer adds what Marten lacks, in the same transaction: the per-stream hash
+/// chain over the exact stored bytes, per-subject encryption, idempotency by event id, a stream type on every stream,
+/// and typed errors for conflicts. Appends to one stream are serialised by a transaction advisory lock, so "any
+/// version" appends chain correctly and never fail on each other.
+/// </summary>
+public sealed partial class MartenEventStore : IAsyncDisposable
+{
+    /// <summary>The header that carries an event's chain hash (64 lower-case hex digits).</summary>
+    public const string HashHeader = "ledger_hash";
+
+    /// <summary>The header that carries an event's metadata, as the JSON text the hash covers.</summary>
+    public const string MetadataHeader = "ledger_meta";
+
+    /// <summary>The tag that starts the canonical bytes of an event stored by Marten (see docs/event-store.md).</summary>
+    public static ReadOnlySpan<byte> HashTag => "ledger.event.v2"u8;
+
+    private readonly NpgsqlDataSource dataSource;
+    private readonly IClock clock;
+    private readonly IPayloadProtector? protector;
+    private readonly PayloadSerializer serializer;
+    private readonly string schema;
+    private readonly int lockClass;
+    private readonly DocumentStore documents;
+
+    public MartenEventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, IClock clock, EventStoreOptions? options = null, IPayloadProtector? protector = null, Action<StoreOptions>? configureMarten = null)
+    {
+        this.dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+        Registry = registry ?? throw new ArgumentNullException(nameof(registry));
+        this.clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        Options = options ?? new EventStoreOptions();
+        Options.Validate();
+        this.protector = protector;
+        schema = Options.Schema;
+        lockClass = LockKeys.StreamClass(schema);
+        serializer = new PayloadSerializer(registry, protector);
+        var marten = LedgerMartenOptions.Create(dataSource, schema, registry, serializer);
+        configureMarten?.Invoke(marten);
+        documents = new DocumentStore(marten);
+    }
+
+    public EventTypeRegistry Registry { get; }
+
+    public EventStoreOptions Options { get; }
+
+    /// <summary>Marten's document store, configured for the ledger (projections are added through the constructor's <c>configureMarten</c>).</summary>
+    public IDocumentStore Documents => documents;
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>Creates or upgrades Marten's event tables and the ledger's own tables beside them.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await documents.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await Migrator.MigrateAsync(dataSource, schema, Migrator.KeyMigrations, "ledger_keys", cancellationToken);
+    }
+
+    /// <summary>Appends events to one stream in a transaction of its own.</summary>
+    public async Task<AppendResult> AppendAsync(Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events, AppendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Validate(streamType, events);
+        var encoded = await EncodeAsync(streamId, events, options, cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var result = await AppendCoreAsync(transaction, ownsTransaction: true, streamId, streamType, expected, encoded, options?.Writes ?? [], cancellationToken);
+            if (result.AlreadyStored)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return result;
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch (WrongExpectedVersionException) when (connection.State == System.Data.ConnectionState.Open)
+        {
+            // Marten reports a stored event id as a version conflict: look again outside the aborted transaction
+            // and say which case it is (the same append already stored, an id used elsewhere, or a real conflict).
+            if (await FindStoredAsync(connection, null, streamId, events, cancellationToken) is { } stored)
+            {
+                return stored;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Appends events to one stream inside the caller's transaction (the caller commits). A conflict aborts the
+    /// caller's transaction, as any failed statement does.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(NpgsqlTransaction transaction, Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events, AppendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        Validate(streamType, events);
+        var encoded = await EncodeAsync(streamId, events, options, cancellationToken);
+        return await AppendCoreAsync(transaction, ownsTransaction: false, streamId, streamType, expected, encoded, options?.Writes ?? [], cancellationToken);
+    }
+
+    /// <summary>Marks a stream archived (Marten's archive): reads go on working, appends are refused.</summary>
+    public async Task ArchiveStreamAsync(Guid streamId, CancellationToken cancellationToken = default)
+    {
+        if (await GetStreamAsync(streamId, cancellationToken) is null)
+        {
+            throw new StreamNotFoundException(streamId);
+        }
+
+        await using var session = documents.LightweightSession();
+        session.Events.ArchiveStream(streamId);
+        await session.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Reads a stored event's payload as its current class.</summary>
+    public object Deserialize(RecordedEvent recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        if (recorded.IsErased || recorded.Data is null)
+        {
+            throw new PayloadErasedException(recorded.StreamId, recorded.StreamVersion);
+        }
+
+        return Registry.Deserialize(recorded.EventType, recorded.Data);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        documents.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The hash of one event as stored by Marten: <c>SHA-256(previous ‖ canonical bytes)</c>, tag <c>ledger.event.v2</c>.</summary>
+    public static byte[] Hash(ReadOnlySpan<byte> previous, Guid streamId, long version, Guid eventId, string eventType, Instant recordedAt, string metadata, ReadOnlyMemory<byte> stored) =>
+        EventHasher.Compute(previous, new HashedFields(streamId, version, eventId, eventType, Micros(recordedAt), null, metadata, stored), HashTag);
+
+    internal static long Micros(Instant instant) => instant.ToUnixTimeTicks() / 10;
+
+    private static void Validate(string streamType, IReadOnlyList<EventToAppend> events)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(streamType);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            throw new ArgumentException("an append needs at least one event", nameof(events));
+        }
+
+        if (events.Select(e => e.EventId).Distinct().Count() != events.Count)
+        {
+            throw new ArgumentException("an append cannot carry the same event id twice", nameof(events));
+        }
+    }
+
+    /// <summary>Serializes and, when asked, seals each payload once, before any transaction opens.</summary>
+    private async Task<Encoded[]> EncodeAsync(Guid streamId, IReadOnlyList<EventToAppend> events, AppendOptions? options, CancellationToken cancellationToken)
+    {
+        var encoded = new Encoded[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            var (storedName, serialized) = Registry.Serialize(e.Data);
+            var json = JsonbText.RenderUtf8(serialized); // one canonical text, readable in the clear (no \u escapes)
+            byte[] stored;
+            if (options?.EncryptFor is { } subject)
+            {
+                var keys = protector ?? throw new InvalidOperationException("an append asks for encryption but the store has no payload protector configured");
+                var sealedPayload = await keys.EncryptAsync(subject, json, EventStore.AssociatedData(streamId, e.EventId), cancellationToken);
+                stored = StoredPayload.ForSealed(sealedPayload.KeyId, streamId, e.EventId, sealedPayload.Ciphertext);
+            }
+            else
+            {
+                stored = StoredPayload.ForClear(json);
+            }
+
+            encoded[i] = new Encoded(e, storedName, stored, EventStore.MetadataText(e.Metadata), e.Metadata ?? EventMetadata.Empty);
+        }
+
+        return encoded;
+    }
+
+    private sealed record Encoded(EventToAppend Source, string StoredName, byte[] Stored, string MetadataText, EventMetadata Metadata);
+
+    private sealed record StreamRow(long Version, string? Type, bool Archived, byte[] Head);
+
+    /// <summary>The current instant truncated to PostgreSQL's microsecond precision.</summary>
+    private Instant Now()
+    {
+        var ticks = clock.GetCurrentInstant().ToUnixTimeTicks();
+        return Instant.FromUnixTimeTicks(ticks - (ticks % 10));
+    }
+
+    private static byte[] HexToBytes(string? hex) => hex is null ? EventHasher.Genesis.ToArray() : Convert.FromHexString(hex);
+
+    private static string BytesToHex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    private static string Text(ReadOnlyMemory<byte> utf8) => Encoding.UTF8.GetString(utf8.Span);
+}
