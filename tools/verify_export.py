@@ -29,6 +29,7 @@ import struct
 import sys
 
 TAG = b"ledger.event.v1"
+TAG_V2 = b"ledger.event.v2"
 GENESIS = "0" * 64
 CHECKPOINT_TAG = b"ledger.checkpoint.v1"
 
@@ -38,6 +39,20 @@ def field(value: bytes) -> bytes:
 
 
 def canonical(event: dict) -> bytes:
+    if event.get("format") == "ledger.event.v2":
+        # Events held by Marten: the payload is the stored bytes (form byte, then JSON or the sealed envelope),
+        # and the key id is inside them, so its own field is empty.
+        return b"".join([
+            field(TAG_V2),
+            field(event["streamId"].lower().encode("ascii")),
+            field(str(int(event["version"])).encode("ascii")),
+            field(event["eventId"].lower().encode("ascii")),
+            field(event["type"].encode("utf-8")),
+            field(str(int(event["recordedAtMicros"])).encode("ascii")),
+            field(b""),
+            field(event["metadata"].encode("utf-8")),
+            field(base64.b64decode(event["stored"], validate=True)),
+        ])
     if event.get("data") is not None:
         payload = event["data"].encode("utf-8")
     else:

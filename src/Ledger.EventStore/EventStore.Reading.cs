@@ -1,5 +1,5 @@
-using System.Globalization;
-using System.Text;
+using Ledger.EventStore.MartenStore;
+using Ledger.EventStore.Protection;
 using NodaTime;
 using Npgsql;
 
@@ -7,12 +7,20 @@ namespace Ledger.EventStore;
 
 public sealed partial class EventStore
 {
-    private const string EventColumns = "global_position, transaction_id::text AS transaction_text, stream_id, stream_version, event_id, event_type, data::text, data_encrypted, key_id, metadata::text, recorded_at";
+    private string SelectEvents => $"SELECT seq_id, stream_id, version, id, type, bdata, headers ->> '{MetadataHeader}', timestamp FROM {schema}.mt_events";
+
+    /// <summary>The last event of the global sequence and when it was recorded; null when the store is empty.</summary>
+    public async Task<(long Position, Instant RecordedAt)?> GetHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT seq_id, timestamp FROM {schema}.mt_events ORDER BY seq_id DESC LIMIT 1");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), Instant.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(1))) : null;
+    }
 
     /// <summary>A stream's row, or null when it does not exist.</summary>
     public async Task<StreamInfo?> GetStreamAsync(Guid streamId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"SELECT stream_type, version, created_at, updated_at, archived_at FROM {schema}.streams WHERE stream_id = @id");
+        await using var command = dataSource.CreateCommand($"SELECT type, version, created, timestamp, is_archived FROM {schema}.mt_streams WHERE id = @id");
         command.Parameters.AddWithValue("id", streamId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -20,50 +28,51 @@ public sealed partial class EventStore
             return null;
         }
 
+        var updated = Instant.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(3));
         return new StreamInfo(
             streamId,
-            reader.GetString(0),
+            reader.IsDBNull(0) ? string.Empty : reader.GetString(0),
             reader.GetInt64(1),
-            ToInstant(reader.GetDateTime(2)),
-            ToInstant(reader.GetDateTime(3)),
-            reader.IsDBNull(4) ? null : ToInstant(reader.GetDateTime(4)));
+            Instant.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(2)),
+            updated,
+            !reader.IsDBNull(4) && reader.GetBoolean(4) ? updated : null);
     }
 
-    /// <summary>
-    /// Reads a stream from <paramref name="fromVersion"/>: forward (that version and later ones) or backward
-    /// (that version and earlier ones; <see cref="long.MaxValue"/> starts at the end).
-    /// </summary>
+    /// <summary>A stream's events from a version on, in either direction; payloads decrypted, erased ones marked.</summary>
     public async Task<IReadOnlyList<RecordedEvent>> ReadStreamAsync(Guid streamId, long fromVersion = 1, ReadDirection direction = ReadDirection.Forward, int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
-        var sql = direction == ReadDirection.Forward
-            ? $"SELECT {EventColumns} FROM {schema}.events WHERE stream_id = @id AND stream_version >= @v ORDER BY stream_version LIMIT @n"
-            : $"SELECT {EventColumns} FROM {schema}.events WHERE stream_id = @id AND stream_version <= @v ORDER BY stream_version DESC LIMIT @n";
-        await using var command = dataSource.CreateCommand(sql);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        var order = direction == ReadDirection.Forward ? "version >= @from ORDER BY version" : "version <= @from ORDER BY version DESC";
+        await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE stream_id = @id AND {order} LIMIT @max");
         command.Parameters.AddWithValue("id", streamId);
-        command.Parameters.AddWithValue("v", fromVersion);
-        command.Parameters.AddWithValue("n", (long)maxCount);
+        command.Parameters.AddWithValue("from", direction == ReadDirection.Backward && fromVersion == long.MaxValue ? long.MaxValue : fromVersion);
+        command.Parameters.AddWithValue("max", (long)maxCount);
         return await ReadEventsAsync(command, cancellationToken);
     }
 
     /// <summary>
     /// Folds a stream into a state with <paramref name="evolve"/>, up to a version or an instant when
     /// <paramref name="asOf"/> is given (time travel). Erased payloads are skipped and reported through
-    /// <paramref name="onErased"/> when given.
+    /// <paramref name="onErased"/>. Returns the state and the version it was built from.
     /// </summary>
     public async Task<(TState State, long Version)> AggregateAsync<TState>(Guid streamId, TState initial, Func<TState, object, TState> evolve, StreamPoint? asOf = null, Action<RecordedEvent>? onErased = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(evolve);
-        var (filter, value) = asOf switch
+        var filter = asOf switch
         {
-            null => ("TRUE", (object)0L),
-            StreamPoint.Version v => ("stream_version <= @p", v.Value),
-            StreamPoint.At at => ("recorded_at <= @p", at.Value.ToDateTimeUtc()),
+            null => string.Empty,
+            StreamPoint.Version => " AND version <= @p",
+            StreamPoint.At => " AND timestamp <= @p",
             _ => throw new ArgumentOutOfRangeException(nameof(asOf)),
         };
-        await using var command = dataSource.CreateCommand($"SELECT {EventColumns} FROM {schema}.events WHERE stream_id = @id AND {filter} ORDER BY stream_version");
+        await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE stream_id = @id{filter} ORDER BY version");
         command.Parameters.AddWithValue("id", streamId);
-        command.Parameters.AddWithValue("p", value);
+        switch (asOf)
+        {
+            case StreamPoint.Version v: command.Parameters.AddWithValue("p", v.Value); break;
+            case StreamPoint.At a: command.Parameters.AddWithValue("p", a.Value.ToDateTimeOffset()); break;
+        }
+
         var state = initial;
         long version = 0;
         foreach (var recorded in await ReadEventsAsync(command, cancellationToken))
@@ -81,93 +90,60 @@ public sealed partial class EventStore
         return (state, version);
     }
 
-    /// <summary>
-    /// Reads the global log after <paramref name="after"/> in (transaction id, position) order, returning only
-    /// events of transactions older than every transaction still running: nothing can later commit behind the
-    /// returned checkpoint, so a reader that goes on from it never skips an event and never sees one twice.
-    /// </summary>
-    public Task<GlobalLogBatch> ReadAllAsync(GlobalCheckpoint after, int batchSize, CancellationToken cancellationToken = default) =>
-        ReadAllAsync(after, batchSize, payloadTypes: null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="ReadAllAsync(GlobalCheckpoint, int, CancellationToken)"/>, but only events whose stored type is in
-    /// <paramref name="payloadTypes"/> come with their payload; the others come with <see cref="RecordedEvent.Data"/>
-    /// null, neither fetched nor decrypted (for readers that skip them anyway). Null gives every payload.
-    /// </summary>
-    public async Task<GlobalLogBatch> ReadAllAsync(GlobalCheckpoint after, int batchSize, IReadOnlySet<string>? payloadTypes, CancellationToken cancellationToken = default)
+    /// <summary>Events of every stream by global sequence, after <paramref name="afterSequence"/>, at most <paramref name="batchSize"/>.</summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(long afterSequence, int batchSize, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        var columns = payloadTypes is null
-            ? EventColumns
-            : EventColumns.Replace("data::text, data_encrypted", "CASE WHEN event_type = ANY(@types) THEN data::text END, CASE WHEN event_type = ANY(@types) THEN data_encrypted END", StringComparison.Ordinal);
-        await using var command = dataSource.CreateCommand($"""
-            SELECT {columns} FROM {schema}.events
-            WHERE (transaction_id, global_position) > (@tx::text::xid8, @pos)
-              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY transaction_id, global_position
-            LIMIT @n
-            """);
-        command.Parameters.AddWithValue("tx", after.TransactionId.ToString(CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("pos", after.Position);
-        command.Parameters.AddWithValue("n", batchSize);
-        if (payloadTypes is not null)
-        {
-            command.Parameters.AddWithValue("types", payloadTypes.ToArray());
-        }
-
-        var events = await ReadEventsAsync(command, cancellationToken);
-        return new GlobalLogBatch(events, events.Count == 0 ? after : GlobalCheckpoint.Of(events[^1]));
+        await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE seq_id > @after ORDER BY seq_id LIMIT @max");
+        command.Parameters.AddWithValue("after", afterSequence);
+        command.Parameters.AddWithValue("max", (long)batchSize);
+        return await ReadEventsAsync(command, cancellationToken);
     }
-
-    /// <summary>The newest position in the log and when it was recorded (for lag figures); null when empty.</summary>
-    public async Task<(long Position, Instant RecordedAt)?> GetHeadAsync(CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"SELECT global_position, recorded_at FROM {schema}.events ORDER BY global_position DESC LIMIT 1");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), ToInstant(reader.GetDateTime(1))) : null;
-    }
-
-    private static Instant ToInstant(DateTime value) => Instant.FromDateTimeUtc(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     private async Task<IReadOnlyList<RecordedEvent>> ReadEventsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        var rows = new List<RecordedEvent>();
-        var sealedRows = new List<(int Index, byte[] Ciphertext)>();
+        var rows = new List<(long Seq, Guid Stream, long Version, Guid Id, string Type, byte[] Stored, string? Meta, Instant At)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var keyId = reader.IsDBNull(8) ? (Guid?)null : reader.GetGuid(8);
-                if (keyId is not null && !reader.IsDBNull(7))
-                {
-                    sealedRows.Add((rows.Count, (byte[])reader[7]));
-                }
-
-                rows.Add(new RecordedEvent(
+                rows.Add((
                     reader.GetInt64(0),
-                    ulong.Parse(reader.GetString(1), CultureInfo.InvariantCulture),
-                    reader.GetGuid(2),
-                    reader.GetInt64(3),
-                    reader.GetGuid(4),
-                    reader.GetString(5),
+                    reader.GetGuid(1),
+                    reader.GetInt64(2),
+                    reader.GetGuid(3),
+                    reader.GetString(4),
+                    reader.IsDBNull(5) ? [] : reader.GetFieldValue<byte[]>(5),
                     reader.IsDBNull(6) ? null : reader.GetString(6),
-                    ParseMetadata(reader.GetString(9)),
-                    ToInstant(reader.GetDateTime(10)),
-                    keyId,
-                    IsErased: false));
+                    Instant.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(7))));
             }
         }
 
-        foreach (var (index, ciphertext) in sealedRows)
+        var events = new List<RecordedEvent>(rows.Count);
+        foreach (var row in rows)
         {
-            var row = rows[index];
-            var protectorToUse = protector ?? throw new InvalidOperationException($"stream {row.StreamId} version {row.StreamVersion} is encrypted but the store has no payload protector configured");
-            var plaintext = await protectorToUse.DecryptAsync(row.KeyId!.Value, ciphertext, AssociatedData(row.StreamId, row.EventId), cancellationToken);
-            rows[index] = plaintext is null
-                ? row with { Data = null, IsErased = true }
-                : row with { Data = Encoding.UTF8.GetString(plaintext) };
+            var metadata = row.Meta is null ? EventMetadata.Empty : ParseMetadata(row.Meta);
+            var parsed = StoredPayload.Parse(row.Stored);
+            string? data;
+            if (parsed.IsSealed)
+            {
+                if (parsed.StreamId != row.Stream || parsed.EventId != row.Id)
+                {
+                    throw new PayloadTamperedException(parsed.KeyId!.Value, $"the sealed payload of stream {row.Stream} version {row.Version} belongs to another event");
+                }
+
+                var keys = protector ?? throw new InvalidOperationException("a sealed payload was read by a store without a payload protector");
+                var plain = await keys.DecryptAsync(parsed.KeyId!.Value, parsed.Body, AssociatedData(row.Stream, row.Id), cancellationToken);
+                data = plain is null ? null : Text(plain);
+            }
+            else
+            {
+                data = Text(parsed.Body);
+            }
+
+            events.Add(new RecordedEvent(row.Seq, 0, row.Stream, row.Version, row.Id, row.Type, data, metadata, row.At, parsed.KeyId, parsed.IsSealed && data is null));
         }
 
-        return rows;
+        return events;
     }
 }

@@ -1,38 +1,49 @@
 using System.Text;
-using System.Text.Json;
 using Ledger.EventStore.Hashing;
+using Ledger.EventStore.MartenStore;
 using Ledger.EventStore.Protection;
 using Ledger.EventStore.Schema;
 using Ledger.EventStore.Serialization;
+using Marten;
+using Marten.Services;
 using NodaTime;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Ledger.EventStore;
 
 /// <summary>
-/// The event store: appends to one stream per transaction (optimistic version check, per-stream advisory lock
-/// taken first, hash chain, optional encryption), reads streams and the gap-free global log, and aggregates
-/// state as of a version or an instant.
+/// The ledger's one append path over Marten's event store. Marten holds the events (<c>mt_events</c>,
+/// <c>mt_streams</c>, Quick append); this layer adds what Marten lacks, in the same transaction: the per-stream hash
+/// chain over the exact stored bytes, per-subject encryption, idempotency by event id, a stream type on every stream,
+/// and typed errors for conflicts. Appends to one stream are serialised by a transaction advisory lock, so "any
+/// version" appends chain correctly and never fail on each other.
 /// </summary>
 public sealed partial class EventStore : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions MetadataJson = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    /// <summary>The header that carries an event's chain hash (64 lower-case hex digits).</summary>
+    public const string HashHeader = "ledger_hash";
+
+    /// <summary>The header that carries an event's metadata, as the JSON text the hash covers.</summary>
+    public const string MetadataHeader = "ledger_meta";
+
+    /// <summary>The tag that starts the canonical bytes of an event stored by Marten (see docs/event-store.md).</summary>
+    public static ReadOnlySpan<byte> HashTag => "ledger.event.v2"u8;
 
     private readonly NpgsqlDataSource dataSource;
     private readonly IClock clock;
     private readonly IPayloadProtector? protector;
-    private readonly List<IAppendParticipant> participants = [];
-    private readonly CommitNotifier notifier;
+    private readonly PayloadSerializer serializer;
     private readonly string schema;
     private readonly int lockClass;
-    private readonly AppendSql sql;
-    private readonly StreamHeadCache heads = new();
+    private readonly DocumentStore documents;
+    private readonly List<IAppendParticipant> participants = [];
 
-    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, IClock clock, EventStoreOptions? options = null, IPayloadProtector? protector = null)
+    private static readonly System.Text.Json.JsonSerializerOptions MetadataJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, IClock clock, EventStoreOptions? options = null, IPayloadProtector? protector = null, Action<StoreOptions>? configureMarten = null, IEnumerable<Projections.IProjection>? asyncProjections = null)
     {
         this.dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
         Registry = registry ?? throw new ArgumentNullException(nameof(registry));
@@ -42,30 +53,50 @@ public sealed partial class EventStore : IAsyncDisposable
         this.protector = protector;
         schema = Options.Schema;
         lockClass = LockKeys.StreamClass(schema);
-        notifier = new CommitNotifier(dataSource, Options.NotificationChannel);
-        sql = new AppendSql(schema);
+        serializer = new PayloadSerializer(registry, protector);
+        var marten = LedgerMartenOptions.Create(dataSource, schema, registry, serializer);
+        foreach (var projection in asyncProjections ?? [])
+        {
+            foreach (var table in projection.Tables)
+            {
+                table.Validate();
+            }
+
+            marten.Projections.Add(new Projections.MartenProjection(projection, this), JasperFx.Events.Projections.ProjectionLifecycle.Async, projection.Name);
+        }
+
+        AsyncProjections = (asyncProjections ?? []).ToList();
+        configureMarten?.Invoke(marten);
+        documents = new DocumentStore(marten);
     }
 
     public EventTypeRegistry Registry { get; }
 
+    /// <summary>The ledger projections Marten's async daemon runs.</summary>
+    public IReadOnlyList<Projections.IProjection> AsyncProjections { get; }
+
     public EventStoreOptions Options { get; }
 
-    /// <summary>The data source the store writes through (for components that share its transactions).</summary>
+    /// <summary>Marten's document store, configured for the ledger (projections are added through the constructor's <c>configureMarten</c>).</summary>
+    public IDocumentStore Documents => documents;
+
     public NpgsqlDataSource DataSource => dataSource;
 
-    /// <summary>Raised in this process after a commit that appended events (used to wake local readers at once).</summary>
-    public event Action? Committed
-    {
-        add => notifier.Committed += value;
-        remove => notifier.Committed -= value;
-    }
+    /// <summary>Raised in this process after a commit that appended events (wakes local readers at once).</summary>
+    public event Action? Committed;
 
-    /// <summary>Adds work that runs inside every append's transaction (inline projections, outbox).</summary>
+    /// <summary>Adds work that runs inside every append's transaction, after the events (inline projections, outbox).</summary>
     public void AddParticipant(IAppendParticipant participant) => participants.Add(participant ?? throw new ArgumentNullException(nameof(participant)));
 
-    /// <summary>Creates or upgrades the store's schema.</summary>
-    public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default) =>
-        Migrator.MigrateAsync(dataSource, schema, Migrator.EventStoreMigrations, "event_store", cancellationToken);
+    /// <summary>Wakes local readers after a commit of events appended in a caller's transaction.</summary>
+    public void NotifyCommitted() => Committed?.Invoke();
+
+    /// <summary>Creates or upgrades Marten's event tables and the ledger's own tables beside them.</summary>
+    public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await documents.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        return await Migrator.MigrateAsync(dataSource, schema, Migrator.EventStoreMigrations, "event_store", cancellationToken);
+    }
 
     /// <summary>Appends events to one stream in a transaction of its own.</summary>
     public async Task<AppendResult> AppendAsync(Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events, AppendOptions? options = null, CancellationToken cancellationToken = default)
@@ -73,64 +104,59 @@ public sealed partial class EventStore : IAsyncDisposable
         Validate(streamType, events);
         var encoded = await EncodeAsync(streamId, events, options, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        Outcome? result;
         try
         {
-            var writes = options?.Writes ?? [];
-            result = await TryAppendInOneRoundTripAsync(connection, streamId, streamType, expected, encoded, writes, cancellationToken);
-            if (result is null)
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var result = await AppendCoreAsync(transaction, ownsTransaction: true, streamId, streamType, expected, encoded, options?.Writes ?? [], cancellationToken);
+            if (result.AlreadyStored)
             {
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                result = await AppendCoreAsync(transaction, ownsTransaction: true, streamId, streamType, expected, encoded, writes, cancellationToken);
-                if (result.AlreadyStored)
-                {
-                    await transaction.RollbackAsync(cancellationToken);
-                    return result.Result;
-                }
-
-                await transaction.CommitAsync(cancellationToken);
+                await transaction.RollbackAsync(cancellationToken);
+                return result;
             }
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            return await ResolveDuplicateAsync(connection, streamId, expected, events, ex, cancellationToken);
-        }
 
-        heads.Remember(streamId, streamType, result.NextExpectedVersion, result.Head, result.RecordedAt);
-        notifier.Notify();
-        return result.Result;
+            await transaction.CommitAsync(cancellationToken);
+            NotifyCommitted();
+            return result;
+        }
+        catch (WrongExpectedVersionException) when (connection.State == System.Data.ConnectionState.Open)
+        {
+            // Marten reports a stored event id as a version conflict: look again outside the aborted transaction
+            // and say which case it is (the same append already stored, an id used elsewhere, or a real conflict).
+            if (await FindStoredAsync(connection, null, streamId, events, cancellationToken) is { } stored)
+            {
+                return stored;
+            }
+
+            throw;
+        }
     }
 
     /// <summary>
-    /// Appends events to one stream inside the caller's transaction, which must not have written anything yet
-    /// (the stream lock has to be its first write). The caller commits, then calls <see cref="NotifyCommitted"/>.
+    /// Appends events to one stream inside the caller's transaction (the caller commits). A conflict aborts the
+    /// caller's transaction, as any failed statement does.
     /// </summary>
     public async Task<AppendResult> AppendAsync(NpgsqlTransaction transaction, Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events, AppendOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         Validate(streamType, events);
         var encoded = await EncodeAsync(streamId, events, options, cancellationToken);
-        heads.Forget(streamId); // the caller may roll back: the cache learns the head again on the next read
-        return (await AppendCoreAsync(transaction, ownsTransaction: false, streamId, streamType, expected, encoded, options?.Writes ?? [], cancellationToken)).Result;
+        return await AppendCoreAsync(transaction, ownsTransaction: false, streamId, streamType, expected, encoded, options?.Writes ?? [], cancellationToken);
     }
 
-    /// <summary>Wakes readers after a commit of events appended in a caller's transaction.</summary>
-    public void NotifyCommitted() => notifier.Notify();
-
-    /// <summary>Marks a stream archived: reads go on working, appends are refused.</summary>
+    /// <summary>Marks a stream archived (Marten's archive): reads go on working, appends are refused.</summary>
     public async Task ArchiveStreamAsync(Guid streamId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"UPDATE {schema}.streams SET archived_at = COALESCE(archived_at, @at) WHERE stream_id = @id");
-        command.Parameters.AddWithValue("id", streamId);
-        command.Parameters.AddWithValue("at", Now().ToDateTimeUtc());
-        heads.Forget(streamId);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        if (await GetStreamAsync(streamId, cancellationToken) is null)
         {
             throw new StreamNotFoundException(streamId);
         }
+
+        await using var session = documents.LightweightSession();
+        session.Events.ArchiveStream(streamId);
+        await session.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>Reads a stored event's payload as its current class (upcast when stored under an old name).</summary>
+    /// <summary>Reads a stored event's payload as its current class.</summary>
     public object Deserialize(RecordedEvent recorded)
     {
         ArgumentNullException.ThrowIfNull(recorded);
@@ -142,19 +168,25 @@ public sealed partial class EventStore : IAsyncDisposable
         return Registry.Deserialize(recorded.EventType, recorded.Data);
     }
 
-    public ValueTask DisposeAsync() => notifier.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        documents.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
-    private static readonly string EmptyMetadataText = JsonbText.Render(JsonSerializer.SerializeToUtf8Bytes(EventMetadata.Empty, MetadataJson));
+    /// <summary>The hash of one event as stored by Marten: <c>SHA-256(previous ‖ canonical bytes)</c>, tag <c>ledger.event.v2</c>.</summary>
+    public static byte[] Hash(ReadOnlySpan<byte> previous, Guid streamId, long version, Guid eventId, string eventType, Instant recordedAt, string metadata, ReadOnlyMemory<byte> stored) =>
+        EventHasher.Compute(previous, new HashedFields(streamId, version, eventId, eventType, Micros(recordedAt), null, metadata, stored), HashTag);
 
     internal static string MetadataText(EventMetadata? metadata) =>
-        metadata is null || metadata == EventMetadata.Empty
-            ? EmptyMetadataText
-            : JsonbText.Render(JsonSerializer.SerializeToUtf8Bytes(metadata, MetadataJson));
+        System.Text.Json.JsonSerializer.Serialize(metadata ?? EventMetadata.Empty, MetadataJson);
 
     internal static EventMetadata ParseMetadata(string text) =>
-        JsonSerializer.Deserialize<EventMetadata>(text, MetadataJson) ?? EventMetadata.Empty;
+        System.Text.Json.JsonSerializer.Deserialize<EventMetadata>(text, MetadataJson) ?? EventMetadata.Empty;
 
     internal static byte[] AssociatedData(Guid streamId, Guid eventId) => Encoding.ASCII.GetBytes($"{streamId:D}/{eventId:D}");
+
+    internal static long Micros(Instant instant) => instant.ToUnixTimeTicks() / 10;
 
     private static void Validate(string streamType, IReadOnlyList<EventToAppend> events)
     {
@@ -171,6 +203,37 @@ public sealed partial class EventStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Serializes and, when asked, seals each payload once, before any transaction opens.</summary>
+    private async Task<Encoded[]> EncodeAsync(Guid streamId, IReadOnlyList<EventToAppend> events, AppendOptions? options, CancellationToken cancellationToken)
+    {
+        var encoded = new Encoded[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            var (storedName, serialized) = Registry.Serialize(e.Data);
+            var json = JsonbText.RenderUtf8(serialized); // one canonical text, readable in the clear (no \u escapes)
+            byte[] stored;
+            if (options?.EncryptFor is { } subject)
+            {
+                var keys = protector ?? throw new InvalidOperationException("an append asks for encryption but the store has no payload protector configured");
+                var sealedPayload = await keys.EncryptAsync(subject, json, AssociatedData(streamId, e.EventId), cancellationToken);
+                stored = StoredPayload.ForSealed(sealedPayload.KeyId, streamId, e.EventId, sealedPayload.Ciphertext);
+            }
+            else
+            {
+                stored = StoredPayload.ForClear(json);
+            }
+
+            encoded[i] = new Encoded(e, storedName, stored, MetadataText(e.Metadata), e.Metadata ?? EventMetadata.Empty);
+        }
+
+        return encoded;
+    }
+
+    private sealed record Encoded(EventToAppend Source, string StoredName, byte[] Stored, string MetadataText, EventMetadata Metadata);
+
+    private sealed record StreamRow(long Version, string? Type, bool Archived, byte[] Head, Instant? HeadAt);
+
     /// <summary>The current instant truncated to PostgreSQL's microsecond precision.</summary>
     private Instant Now()
     {
@@ -178,6 +241,11 @@ public sealed partial class EventStore : IAsyncDisposable
         return Instant.FromUnixTimeTicks(ticks - (ticks % 10));
     }
 
+    private static byte[] HexToBytes(string? hex) => hex is null ? EventHasher.Genesis.ToArray() : Convert.FromHexString(hex);
+
+    private static string BytesToHex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    private static string Text(ReadOnlyMemory<byte> utf8) => Encoding.UTF8.GetString(utf8.Span);
 }
 
 /// <summary>The payload was encrypted under a data key that has been destroyed.</summary>

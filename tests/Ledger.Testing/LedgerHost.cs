@@ -49,7 +49,8 @@ public sealed class LedgerHost : IAsyncDisposable
         clock ??= FakeClock.At(2026, 3, 2);
         var runtime = new LedgerRuntime(connectionString, "ledger", LedgerKeys.Ephemeral(), clock, runBackgroundWork)
         {
-            DaemonOptions = new EventStore.Projections.ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(50), LeadershipRetryInterval = TimeSpan.FromMilliseconds(200) },
+            DaemonOptions = new EventStore.Projections.ProjectionDaemonOptions { LeadershipRetryInterval = TimeSpan.FromMilliseconds(200) },
+            ConfigureMarten = marten => marten.Projections.FastPollingTime = TimeSpan.FromMilliseconds(50),
             DispatcherOptions = new EventStore.Messaging.MessageDispatcherOptions { PollInterval = TimeSpan.FromMilliseconds(50) },
         };
         var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", configure: configure);

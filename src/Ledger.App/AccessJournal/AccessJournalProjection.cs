@@ -39,10 +39,9 @@ public sealed class AccessJournalProjection : IProjection
             """),
     ];
 
-    public async Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(transaction);
         var table = batch.Table(Table);
         var patients = new HashSet<Guid>();
         foreach (var recorded in batch.Events.Where(e => !e.IsErased))
@@ -60,10 +59,10 @@ public sealed class AccessJournalProjection : IProjection
 
             patients.Add(row.PatientId);
 
-            await using var command = new NpgsqlCommand($"""
+            var command = new NpgsqlBatchCommand($"""
                 INSERT INTO {table} (event_id, patient_id, at, recorded_at, stream_version, actor_kind, actor_id, document_id, purpose, consent_id, channel, source_address, outcome, reason_code)
                 VALUES (@e, @p, @at, @rec, @v, @ak, @ai, @d, @pu, @c, @ch, @src, @o, @r) ON CONFLICT (event_id) DO NOTHING
-                """, transaction.Connection, transaction);
+                """);
             command.Parameters.AddWithValue("e", recorded.EventId);
             command.Parameters.AddWithValue("p", row.PatientId);
             command.Parameters.AddWithValue("at", row.At.ToDateTimeUtc());
@@ -78,9 +77,14 @@ public sealed class AccessJournalProjection : IProjection
             command.Parameters.AddWithValue("src", (object?)row.SourceAddress ?? DBNull.Value);
             command.Parameters.AddWithValue("o", row.Outcome);
             command.Parameters.AddWithValue("r", (object?)row.ReasonCode ?? DBNull.Value);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            batch.Add(command);
         }
 
-        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, [], cancellationToken);
+        if (PatientErasure.PurgeErased(batch.Schema, table, patients, []) is { } purge)
+        {
+            batch.Add(purge);
+        }
+
+        return Task.CompletedTask;
     }
 }

@@ -51,14 +51,12 @@ public sealed class CabinetProjection : IProjection
             """),
     ];
 
-    public async Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(transaction);
         var table = batch.Table(Table);
         var patients = new HashSet<Guid>();
         var digests = new HashSet<string>(StringComparer.Ordinal);
-        await using var pending = new NpgsqlBatch(transaction.Connection, transaction); // one round trip for the batch's writes
         foreach (var recorded in batch.Events)
         {
             if (recorded.IsErased)
@@ -103,15 +101,15 @@ public sealed class CabinetProjection : IProjection
                     continue;
             }
 
-            pending.BatchCommands.Add(command);
+            batch.Add(command);
         }
 
-        if (pending.BatchCommands.Count > 0)
+        if (PatientErasure.PurgeErased(batch.Schema, table, patients, digests) is { } purge)
         {
-            await pending.ExecuteNonQueryAsync(cancellationToken);
+            batch.Add(purge);
         }
 
-        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, digests, cancellationToken);
+        return Task.CompletedTask;
     }
 
     /// <summary>Notes the patient (or identifier digest) a result event is about.</summary>

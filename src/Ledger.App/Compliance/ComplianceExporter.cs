@@ -35,16 +35,18 @@ public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schem
         while (true)
         {
             await using var command = dataSource.CreateCommand($"""
-                SELECT e.global_position, e.stream_id, s.stream_type, e.stream_version, e.event_id, e.event_type,
-                       (extract(epoch FROM e.recorded_at) * 1000000)::bigint, e.key_id, e.metadata::text, e.data::text, e.data_encrypted, e.hash,
-                       (SELECT p.hash FROM {schema}.events p WHERE p.stream_id = e.stream_id AND p.stream_version = e.stream_version - 1)
-                FROM {schema}.events e JOIN {schema}.streams s ON s.stream_id = e.stream_id
-                WHERE e.global_position > @after
-                  AND (@from::timestamptz IS NULL OR e.recorded_at >= @from)
-                  AND (@to::timestamptz IS NULL OR e.recorded_at < @to)
-                  AND (@type::text IS NULL OR s.stream_type = @type)
-                  AND (@patient::uuid IS NULL OR e.stream_id = @patient OR e.key_id = (SELECT k.key_id FROM {schema}.data_keys k WHERE k.subject_id = @patient))
-                ORDER BY e.global_position
+                SELECT e.seq_id, e.stream_id, coalesce(s.type, ''), e.version, e.id, e.type,
+                       (extract(epoch FROM e.timestamp) * 1000000)::bigint, e.headers ->> '{EventStore.EventStore.MetadataHeader}', e.bdata,
+                       e.headers ->> '{EventStore.EventStore.HashHeader}',
+                       (SELECT p.headers ->> '{EventStore.EventStore.HashHeader}' FROM {schema}.mt_events p WHERE p.stream_id = e.stream_id AND p.version = e.version - 1)
+                FROM {schema}.mt_events e JOIN {schema}.mt_streams s ON s.id = e.stream_id
+                WHERE e.seq_id > @after
+                  AND (@from::timestamptz IS NULL OR e.timestamp >= @from)
+                  AND (@to::timestamptz IS NULL OR e.timestamp < @to)
+                  AND (@type::text IS NULL OR s.type = @type)
+                  AND (@patient::uuid IS NULL OR e.stream_id = @patient
+                       OR (get_byte(e.bdata, 0) = 2 AND substring(e.bdata FROM 2 FOR 16) = (SELECT uuid_send(k.key_id) FROM {schema}.data_keys k WHERE k.subject_id = @patient)))
+                ORDER BY e.seq_id
                 LIMIT {BatchSize}
                 """);
             command.Parameters.AddWithValue("after", after);
@@ -70,21 +72,25 @@ public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schem
                         json.WriteString("eventId", reader.GetGuid(4).ToString("D"));
                         json.WriteString("type", reader.GetString(5));
                         json.WriteNumber("recordedAtMicros", reader.GetInt64(6));
-                        json.WriteString("keyId", reader.IsDBNull(7) ? null : reader.GetGuid(7).ToString("D"));
-                        json.WriteString("metadata", reader.GetString(8));
-                        if (reader.IsDBNull(9))
+                        var stored = reader.IsDBNull(8) ? [] : reader.GetFieldValue<byte[]>(8);
+                        var payload = EventStore.MartenStore.StoredPayload.Parse(stored);
+                        json.WriteString("format", "ledger.event.v2");
+                        json.WriteString("keyId", payload.KeyId?.ToString("D"));
+                        json.WriteString("metadata", reader.IsDBNull(7) ? string.Empty : reader.GetString(7));
+                        if (payload.IsSealed)
                         {
                             json.WriteNull("data");
-                            json.WriteString("dataEncrypted", Convert.ToBase64String(reader.GetFieldValue<byte[]>(10)));
+                            json.WriteString("dataEncrypted", Convert.ToBase64String(payload.Body.Span));
                         }
                         else
                         {
-                            json.WriteString("data", reader.GetString(9));
+                            json.WriteString("data", System.Text.Encoding.UTF8.GetString(payload.Body.Span));
                             json.WriteNull("dataEncrypted");
                         }
 
-                        json.WriteString("hash", Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(11)));
-                        json.WriteString("previousHash", reader.IsDBNull(12) ? new string('0', 64) : Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(12)));
+                        json.WriteString("stored", Convert.ToBase64String(stored));
+                        json.WriteString("hash", reader.IsDBNull(9) ? null : reader.GetString(9));
+                        json.WriteString("previousHash", reader.IsDBNull(10) ? new string('0', 64) : reader.GetString(10));
                         json.WriteEndObject();
                         after = position;
                         first ??= position;

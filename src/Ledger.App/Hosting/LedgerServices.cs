@@ -15,6 +15,9 @@ public sealed record LedgerRuntime(string ConnectionString, string Schema, Ledge
 {
     public ProjectionDaemonOptions DaemonOptions { get; init; } = new();
 
+    /// <summary>Further Marten settings (tests shorten the daemon's polling).</summary>
+    public Action<Marten.StoreOptions>? ConfigureMarten { get; init; }
+
     public MessageDispatcherOptions DispatcherOptions { get; init; } = new();
 }
 
@@ -41,7 +44,9 @@ public static class LedgerServices
                 LedgerComposition.CreateRegistry(),
                 runtime.Clock,
                 new EventStoreOptions { Schema = runtime.Schema },
-                sp.GetRequiredService<DataKeyProtector>());
+                sp.GetRequiredService<DataKeyProtector>(),
+                runtime.ConfigureMarten,
+                sp.GetRequiredService<IReadOnlyList<IProjection>>());
             foreach (var projection in sp.GetRequiredService<IReadOnlyList<IInlineProjection>>())
             {
                 store.AddInlineProjection(projection);
@@ -72,7 +77,6 @@ public static class LedgerServices
         services.AddSingleton(sp => new ProjectionDaemon(
             sp.GetRequiredService<EventStore.EventStore>(),
             sp.GetRequiredService<IReadOnlyList<IProjection>>(),
-            runtime.Clock,
             runtime.DaemonOptions with { Logger = sp.GetService<ILoggerFactory>()?.CreateLogger<ProjectionDaemon>() }));
         services.AddSingleton(sp => new CommandExecutor(sp.GetRequiredService<EventStore.EventStore>(), runtime.Clock));
         services.AddSingleton<LedgerStartup>();
@@ -91,7 +95,7 @@ public static class LedgerServices
 }
 
 /// <summary>Migrates the schema and creates inline projection tables, once, before anything reads or writes.</summary>
-public sealed class LedgerStartup(EventStore.EventStore store, IReadOnlyList<IInlineProjection> inlineProjections)
+public sealed class LedgerStartup(EventStore.EventStore store, IReadOnlyList<IInlineProjection> inlineProjections, IReadOnlyList<IProjection> projections)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private bool ready;
@@ -111,6 +115,8 @@ public sealed class LedgerStartup(EventStore.EventStore store, IReadOnlyList<IIn
             {
                 await store.EnsureTablesAsync(projection, cancellationToken);
             }
+
+            await store.EnsureTablesAsync(projections, cancellationToken);
 
             ready = true;
         }

@@ -135,51 +135,33 @@ public sealed class PatientErasure(
     }
 
     /// <summary>
-    /// For projections, at the end of a batch: drop from <paramref name="table"/> (the live table or its shadow) the rows
-    /// of the batch's patients (and identifier digests) that have been erased meanwhile. Only the patients the batch
-    /// touched are looked up, so a batch of a patient never erased costs one indexed query.
+    /// For projections, at the end of a batch: a write that drops from <paramref name="table"/> (the live table or its
+    /// shadow) the rows of the batch's patients (and identifier digests) that have been erased meanwhile. Only the
+    /// patients the batch touched are looked up, so a batch of a patient never erased costs one indexed query. Null
+    /// when the batch touched nobody.
     /// </summary>
-    public static async Task PurgeErasedAsync(NpgsqlTransaction transaction, string schema, string table, IReadOnlyCollection<Guid> patients, IReadOnlyCollection<string> digests, CancellationToken cancellationToken)
+    public static NpgsqlBatchCommand? PurgeErased(string schema, string table, IReadOnlyCollection<Guid> patients, IReadOnlyCollection<string> digests)
     {
-        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(digests);
         if (patients.Count == 0 && digests.Count == 0)
         {
-            return;
+            return null;
         }
 
-        var erasedPatients = new List<Guid>();
-        var erasedDigests = new List<string>();
-        await using (var find = new NpgsqlCommand($"SELECT patient_id, digests FROM {schema}.{Table} WHERE patient_id = ANY(@p) OR digests && @d", transaction.Connection, transaction))
+        var command = new NpgsqlBatchCommand(digests.Count > 0
+            ? $"""
+              DELETE FROM {table} t USING {schema}.{Table} e
+              WHERE (e.patient_id = ANY(@p) OR e.digests && @d) AND (t.patient_id = e.patient_id OR t.identifier_digest = ANY(e.digests))
+              """
+            : $"DELETE FROM {table} t USING {schema}.{Table} e WHERE e.patient_id = ANY(@p) AND t.patient_id = e.patient_id");
+        command.Parameters.AddWithValue("p", patients.ToArray());
+        if (digests.Count > 0)
         {
-            find.Parameters.AddWithValue("p", patients.ToArray());
-            find.Parameters.AddWithValue("d", digests.ToArray());
-            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                erasedPatients.Add(reader.GetGuid(0));
-                erasedDigests.AddRange(reader.GetFieldValue<string[]>(1));
-            }
+            command.Parameters.AddWithValue("d", digests.ToArray());
         }
 
-        if (erasedPatients.Count == 0)
-        {
-            return;
-        }
-
-        await using (var byPatient = new NpgsqlCommand($"DELETE FROM {table} WHERE patient_id = ANY(@p)", transaction.Connection, transaction))
-        {
-            byPatient.Parameters.AddWithValue("p", erasedPatients.ToArray());
-            await byPatient.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        if (digests.Count > 0 && erasedDigests.Count > 0)
-        {
-            await using var byDigest = new NpgsqlCommand($"DELETE FROM {table} WHERE identifier_digest = ANY(@d)", transaction.Connection, transaction);
-            byDigest.Parameters.AddWithValue("d", erasedDigests.ToArray());
-            await byDigest.ExecuteNonQueryAsync(cancellationToken);
-        }
+        return command;
     }
 
     public static void MapErase(IEndpointRouteBuilder routes) =>

@@ -48,16 +48,15 @@ public sealed class TrendProjection : IProjection
             """),
     ];
 
-    public async Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    public async Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(transaction);
         var table = batch.Table(Table);
         var patients = new HashSet<Guid>();
         var digests = new HashSet<string>(StringComparer.Ordinal);
 
         // The writes of the batch go to the server together, in event order.
-        await using var pending = new NpgsqlBatch(transaction.Connection, transaction);
+        var pending = new List<NpgsqlBatchCommand>();
         foreach (var recorded in batch.Events.Where(e => !e.IsErased))
         {
             var data = batch.Deserialize(recorded);
@@ -89,19 +88,22 @@ public sealed class TrendProjection : IProjection
             }
         }
 
-        if (pending.BatchCommands.Count > 0)
+        foreach (var command in pending)
         {
-            await pending.ExecuteNonQueryAsync(cancellationToken);
+            batch.Add(command);
         }
 
-        await PatientErasure.PurgeErasedAsync(transaction, batch.Schema, table, patients, digests, cancellationToken);
+        if (PatientErasure.PurgeErased(batch.Schema, table, patients, digests) is { } purge)
+        {
+            batch.Add(purge);
+        }
     }
 
-    private static void Delete(NpgsqlBatch pending, string table, Guid documentId)
+    private static void Delete(List<NpgsqlBatchCommand> pending, string table, Guid documentId)
     {
         var delete = new NpgsqlBatchCommand($"DELETE FROM {table} WHERE document_id = @d");
         delete.Parameters.AddWithValue("d", documentId);
-        pending.BatchCommands.Add(delete);
+        pending.Add(delete);
     }
 
     /// <summary>The lab report a document held just before <paramref name="resolved"/>: its arrival or latest correction.</summary>
@@ -127,7 +129,7 @@ public sealed class TrendProjection : IProjection
     }
 
     /// <summary>One statement per document for all its numeric LOINC-coded values.</summary>
-    private static void AddPoints(NpgsqlBatch pending, string table, Guid documentId, Guid patient, LabReport report)
+    private static void AddPoints(List<NpgsqlBatchCommand> pending, string table, Guid documentId, Guid patient, LabReport report)
     {
         var seq = new List<int>();
         var loinc = new List<string>();
@@ -181,6 +183,6 @@ public sealed class TrendProjection : IProjection
         insert.Parameters.Add(new NpgsqlParameter("hi", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric) { Value = highs.ToArray() });
         insert.Parameters.Add(new NpgsqlParameter("rt", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = texts.ToArray() });
         insert.Parameters.AddWithValue("at", report.CollectedAt.ToDateTimeUtc());
-        pending.BatchCommands.Add(insert);
+        pending.Add(insert);
     }
 }

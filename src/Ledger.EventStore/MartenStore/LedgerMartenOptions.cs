@@ -33,6 +33,14 @@ public static class LedgerMartenOptions
         options.Events.EnableUniqueIndexOnEventId = true;
         options.Events.MetadataConfig.HeadersEnabled = true;
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+
+        // The async daemon: a failing event is set aside in Marten's dead-letter table (ledger projections shows it
+        // until an operator resumes or acknowledges it); an erased payload cannot be read and is passed over (every
+        // projection purges an erased patient's rows anyway).
+        options.Projections.Errors.SkipApplyErrors = true;
+        options.Projections.Errors.SkipSerializationErrors = true;
+        options.Projections.RebuildErrors.SkipSerializationErrors = true;
+        options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
         var useBinary = typeof(Marten.Events.IEventStoreOptions).GetMethod(nameof(Marten.Events.IEventStoreOptions.UseBinarySerializer))
             ?? throw new InvalidOperationException("Marten offers no per-type binary serializer");
         foreach (var (type, name) in registry.Registered)

@@ -53,6 +53,17 @@ public static class InlineProjections
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Creates the async projections' tables that do not exist yet.</summary>
+    public static async Task EnsureTablesAsync(this EventStore store, IEnumerable<IProjection> projections, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(projections);
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ProjectionTables.EnsureAsync(transaction, store.Options.Schema, projections.SelectMany(p => p.Tables), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     private sealed class Participant(IInlineProjection projection) : IAppendParticipant
     {
         public bool AppliesTo(IReadOnlyList<string> storedNames) =>

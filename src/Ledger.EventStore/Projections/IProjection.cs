@@ -3,23 +3,23 @@ using Npgsql;
 namespace Ledger.EventStore.Projections;
 
 /// <summary>
-/// A read model kept up to date by the <see cref="ProjectionDaemon"/> from the global log. Each batch is applied
-/// in one transaction together with the projection's checkpoint, so its rows reflect every event up to the
-/// checkpoint exactly once.
+/// A read model kept up to date by Marten's async daemon. Each batch's writes are queued into the daemon's
+/// transaction, which also records the projection's progress, so the rows reflect every event up to it exactly once.
+/// Nothing a projection needs may come from process memory: it can be rebuilt from the events alone.
 /// </summary>
 public interface IProjection
 {
-    /// <summary>A stable name (the checkpoint's key and the leadership lock's name): lower case, digits, '_' and '.'.</summary>
+    /// <summary>A stable name (Marten's projection name): lower case, digits and '_'.</summary>
     string Name { get; }
 
-    /// <summary>The stored event names this projection reads; null for every event. Other events only move the checkpoint.</summary>
+    /// <summary>The stored event names this projection reads; null for every event. Other events only move its progress.</summary>
     IReadOnlySet<string>? EventTypes { get; }
 
-    /// <summary>The tables the projection owns, so the daemon can create them and build shadow copies for a rebuild.</summary>
+    /// <summary>The tables the projection owns, so they can be created and rebuilt beside the live ones.</summary>
     IReadOnlyList<ProjectionTable> Tables { get; }
 
-    /// <summary>Writes the effect of the batch's events through <paramref name="transaction"/>, into <see cref="ProjectionBatch.Table"/>.</summary>
-    Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+    /// <summary>Adds the writes that apply the batch's events (<see cref="ProjectionBatch.Add(NpgsqlBatchCommand)"/>), into <see cref="ProjectionBatch.Table"/>.</summary>
+    Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -52,28 +52,25 @@ public sealed record ProjectionTable(string Name, string CreateSql)
     }
 }
 
-/// <summary>Events handed to a projection in one transaction.</summary>
+/// <summary>Events handed to a projection in one transaction, and the writes it adds for them.</summary>
 public sealed class ProjectionBatch
 {
     private readonly EventStore store;
-    private readonly DecodedEvents? decoded;
+    private readonly IReadOnlyDictionary<long, object>? decoded;
     private readonly string suffix;
+    private readonly List<NpgsqlBatchCommand> writes = [];
 
-    internal ProjectionBatch(EventStore store, IReadOnlyList<RecordedEvent> events, GlobalCheckpoint checkpoint, bool isRebuild, DecodedEvents? decoded = null)
+    internal ProjectionBatch(EventStore store, IReadOnlyList<RecordedEvent> events, bool isRebuild, IReadOnlyDictionary<long, object>? decoded = null)
     {
         this.store = store;
         this.decoded = decoded;
         Events = events;
-        Checkpoint = checkpoint;
         IsRebuild = isRebuild;
         suffix = isRebuild ? ProjectionTable.ShadowSuffix : string.Empty;
     }
 
-    /// <summary>The events to apply, in global-log order (each stream's events in version order).</summary>
+    /// <summary>The events to apply, in global order (each stream's events in version order).</summary>
     public IReadOnlyList<RecordedEvent> Events { get; }
-
-    /// <summary>The checkpoint stored with this batch.</summary>
-    public GlobalCheckpoint Checkpoint { get; }
 
     /// <summary>True while building shadow tables for a rebuild.</summary>
     public bool IsRebuild { get; }
@@ -81,13 +78,22 @@ public sealed class ProjectionBatch
     /// <summary>The schema that holds the projection's tables.</summary>
     public string Schema => store.Options.Schema;
 
+    /// <summary>The writes added so far, in order.</summary>
+    internal IReadOnlyList<NpgsqlBatchCommand> Writes => writes;
+
     /// <summary>The schema-qualified name to write a table under in this batch (its shadow copy during a rebuild).</summary>
     public string Table(string name) => $"{store.Options.Schema}.{name}{suffix}";
 
+    /// <summary>Adds a write (parameters named <c>@name</c>); it commits with the projection's progress, in order.</summary>
+    public void Add(NpgsqlBatchCommand command) => writes.Add(command ?? throw new ArgumentNullException(nameof(command)));
+
+    /// <summary>Adds a write given as a <see cref="SqlWrite"/>.</summary>
+    public void Add(SqlWrite write) => writes.Add((write ?? throw new ArgumentNullException(nameof(write))).ToBatchCommand());
+
     /// <summary>
     /// The events of a stream before <paramref name="recorded"/>, oldest first: for a projection that acts on an
-    /// event by going back to earlier ones of its stream (events never change, so a rebuild reads the same). Read
-    /// outside the batch's transaction; encrypted payloads are decrypted, erased ones come back erased.
+    /// event by going back to earlier ones of its stream (events never change, so a rebuild reads the same).
+    /// Encrypted payloads are decrypted, erased ones come back erased.
     /// </summary>
     public Task<IReadOnlyList<RecordedEvent>> ReadStreamBeforeAsync(RecordedEvent recorded, CancellationToken cancellationToken = default)
     {
@@ -97,13 +103,10 @@ public sealed class ProjectionBatch
             : store.ReadStreamAsync(recorded.StreamId, 1, ReadDirection.Forward, (int)Math.Min(recorded.StreamVersion - 1, int.MaxValue), cancellationToken);
     }
 
-    /// <summary>
-    /// The event's payload as its current class. The object may be shared with the daemon's other projections,
-    /// which read the same events: treat it as read-only.
-    /// </summary>
+    /// <summary>The event's payload as its current class (read-only: the daemon may share it).</summary>
     public object Deserialize(RecordedEvent recorded)
     {
         ArgumentNullException.ThrowIfNull(recorded);
-        return decoded is null ? store.Deserialize(recorded) : decoded.Deserialize(recorded);
+        return decoded is not null && decoded.TryGetValue(recorded.GlobalPosition, out var data) ? data : store.Deserialize(recorded);
     }
 }

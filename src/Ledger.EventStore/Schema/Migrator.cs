@@ -21,11 +21,9 @@ public static class Migrator
 {
     private const string ResourceMarker = ".Schema.Migrations.";
 
-    /// <summary>The store's own scripts.</summary>
+    /// <summary>The tables the ledger keeps beside Marten's (data keys, messages).</summary>
     public static IReadOnlyList<Migration> EventStoreMigrations { get; } = LoadFrom(typeof(Migrator).Assembly);
 
-    /// <summary>The tables the ledger keeps beside Marten's event store (data keys).</summary>
-    public static IReadOnlyList<Migration> KeyMigrations { get; } = LoadFrom(typeof(Migrator).Assembly, ".Schema.KeyMigrations.");
 
     /// <summary>Reads <c>*.Schema.Migrations.NNNN_name.sql</c> resources of an assembly, ordered by number.</summary>
     public static IReadOnlyList<Migration> LoadFrom(Assembly assembly) => LoadFrom(assembly, ResourceMarker);

@@ -21,7 +21,7 @@ public sealed class CommandLineTests(PostgresDatabase database) : IClassFixture<
         await store.AppendAsync(stream, "organization", EventStore.ExpectedVersion.NoStream, [EventStore.EventToAppend.New(CommandLineSamples.Organization())]);
 
         var clean = await RunAsync("verify", "--connection", database.ConnectionString);
-        await using (var tamper = dataSource.CreateCommand($"UPDATE ledger.events SET data = jsonb_set(data, '{{name}}', '\"forged\"') WHERE stream_id = '{stream}'"))
+        await using (var tamper = dataSource.CreateCommand($"UPDATE ledger.mt_events SET bdata = overlay(bdata PLACING convert_to('forged', 'UTF8') FROM 12) WHERE stream_id = '{stream}'"))
         {
             await tamper.ExecuteNonQueryAsync();
         }

@@ -35,7 +35,7 @@ public sealed class DemoDataTests
     private static async Task<long> CountEventsAsync(LedgerHost host)
     {
         await using var dataSource = NpgsqlDataSource.Create(host.ConnectionString);
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM ledger.events");
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM ledger.mt_events");
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -102,7 +102,7 @@ public sealed class DeliveryHost : IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(Host.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM ledger.events", connection);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM ledger.mt_events", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

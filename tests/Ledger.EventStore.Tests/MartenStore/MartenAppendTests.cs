@@ -1,4 +1,4 @@
-using Ledger.EventStore.MartenStore;
+
 using Ledger.EventStore.Tests.Protection;
 using Ledger.Testing;
 using NodaTime;
@@ -145,7 +145,7 @@ public sealed class MartenAppendTests(PostgresDatabase database) : IClassFixture
         await scope.Store.AppendAsync(id, "account", ExpectedVersion.NoStream, [EventToAppend.New(new Opened("a"), metadata)]);
 
         Assert.Equal(metadata, (await scope.Store.ReadStreamAsync(id))[0].Metadata);
-        Assert.Equal("patient", await scope.ScalarAsync<string>($"SELECT (headers ->> '{MartenEventStore.MetadataHeader}')::jsonb ->> 'actorKind' FROM {{schema}}.mt_events"));
+        Assert.Equal("patient", await scope.ScalarAsync<string>($"SELECT (headers ->> '{EventStore.MetadataHeader}')::jsonb ->> 'actorKind' FROM {{schema}}.mt_events"));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Ledger.EventStore.MartenStore;
+
 using Ledger.EventStore.Protection;
 using Ledger.EventStore.Tests.Protection;
 using Ledger.Testing;
@@ -10,7 +10,7 @@ namespace Ledger.EventStore.Tests.MartenStore;
 /// <summary>The ledger's store on Marten, migrated into a schema of its own, with per-subject encryption available.</summary>
 public sealed class MartenScope : IAsyncDisposable
 {
-    private MartenScope(NpgsqlDataSource dataSource, MartenEventStore store, FakeClock clock, DataKeyProtector protector)
+    private MartenScope(NpgsqlDataSource dataSource, EventStore store, FakeClock clock, DataKeyProtector protector)
     {
         DataSource = dataSource;
         Store = store;
@@ -20,7 +20,7 @@ public sealed class MartenScope : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    public MartenEventStore Store { get; }
+    public EventStore Store { get; }
 
     public FakeClock Clock { get; }
 
@@ -35,7 +35,7 @@ public sealed class MartenScope : IAsyncDisposable
         var clock = FakeClock.At(2026, 1, 10);
         var options = new EventStoreOptions { Schema = "m" + Guid.NewGuid().ToString("N")[..10] };
         var protector = new DataKeyProtector(dataSource, options.Schema, new ConfiguredMasterKeys(ProtectedStore.NewMasterKey("m1")), clock);
-        var store = new MartenEventStore(dataSource, ProtectedStore.Registry(), clock, options, protector, configure);
+        var store = new EventStore(dataSource, ProtectedStore.Registry(), clock, options, protector, configure);
         await store.MigrateAsync();
         return new MartenScope(dataSource, store, clock, protector);
     }
@@ -58,7 +58,7 @@ public sealed class MartenScope : IAsyncDisposable
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
-    public Task<Verification.VerificationReport> VerifyAsync() => new ChainVerifier(DataSource, Schema).VerifyAsync();
+    public Task<Verification.VerificationReport> VerifyAsync() => new Verification.StoreVerifier(DataSource, Schema).VerifyAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,4 @@
-using Ledger.EventStore.MartenStore;
+
 using Ledger.EventStore.Protection;
 using Ledger.EventStore.Tests.Protection;
 using Ledger.EventStore.Verification;
@@ -38,7 +38,7 @@ public sealed class MartenTamperTests(PostgresDatabase database) : IClassFixture
         var (scope, stream, _) = await SeededAsync(database);
         await using var _ = scope;
 
-        await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET headers = jsonb_set(headers, '{{{MartenEventStore.MetadataHeader}}}', to_jsonb('{{\"actorId\":\"x\"}}'::text)) WHERE stream_id = '{stream}' AND version = 1");
+        await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET headers = jsonb_set(headers, '{{{EventStore.MetadataHeader}}}', to_jsonb('{{\"actorId\":\"x\"}}'::text)) WHERE stream_id = '{stream}' AND version = 1");
         await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET type = 'accounts.withdrawn.v1' WHERE stream_id = '{stream}' AND version = 3");
         await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET timestamp = timestamp - interval '1 day' WHERE stream_id = '{stream}' AND version = 4");
 

@@ -120,7 +120,7 @@ public sealed class CryptoShreddingTests(PostgresDatabase database) : IClassFixt
         Assert.True(await scope.Protector.IsDestroyedAsync(subject));
         var other = scope.NewStore(scope.NewProtector(new ConfiguredMasterKeys(ProtectedStore.NewMasterKey("m1"))));
         await Assert.ThrowsAsync<SubjectErasedException>(() => ProtectedStore.AppendForAsync(other, Guid.NewGuid(), subject, ExpectedVersion.NoStream, new Noted("a")));
-        Assert.Equal(0L, await scope.ScalarAsync<long>("SELECT count(*) FROM {schema}.events"));
+        Assert.Equal(0L, await scope.ScalarAsync<long>("SELECT count(*) FROM {schema}.mt_events"));
     }
 
     [Fact]

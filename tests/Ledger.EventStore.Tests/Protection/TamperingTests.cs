@@ -16,7 +16,7 @@ public sealed class TamperingTests(PostgresDatabase database) : IClassFixture<Po
         await scope.AppendForAsync(stream, subject, ExpectedVersion.NoStream, new Noted("original"));
         var keyId = await KeyIdAsync(scope, subject);
 
-        await scope.ExecuteAsync($"UPDATE {{schema}}.events SET data_encrypted = set_byte(data_encrypted, 40, (get_byte(data_encrypted, 40) + 1) % 256) WHERE stream_id = '{stream}'");
+        await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET bdata = set_byte(bdata, 49 + 40, (get_byte(bdata, 49 + 40) + 1) % 256) WHERE stream_id = '{stream}'");
 
         var error = await Assert.ThrowsAsync<PayloadTamperedException>(() => scope.Store.ReadStreamAsync(stream));
         Assert.Equal(keyId, error.KeyId);
@@ -32,17 +32,17 @@ public sealed class TamperingTests(PostgresDatabase database) : IClassFixture<Po
         await using var scope = await ProtectedStore.CreateAsync(database);
         var (stream, subject) = (Guid.NewGuid(), Guid.NewGuid());
         await scope.AppendForAsync(stream, subject, ExpectedVersion.NoStream, new Noted("a"));
-        var original = await scope.ScalarAsync<byte[]>($"SELECT data_encrypted FROM {{schema}}.events WHERE stream_id = '{stream}'");
+        var original = await scope.ScalarAsync<byte[]>($"SELECT substring(bdata from 50) FROM {{schema}}.mt_events WHERE stream_id = '{stream}'");
 
         foreach (var index in new[] { 0, 5, 20 })
         {
-            await scope.ExecuteAsync($"UPDATE {{schema}}.events SET data_encrypted = set_byte(data_encrypted, {index}, (get_byte(data_encrypted, {index}) + 1) % 256) WHERE stream_id = '{stream}'");
+            await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET bdata = set_byte(bdata, 49 + {index}, (get_byte(bdata, 49 + {index}) + 1) % 256) WHERE stream_id = '{stream}'");
             var error = await Assert.ThrowsAsync<PayloadTamperedException>(() => scope.Store.ReadStreamAsync(stream));
             Assert.Equal(await KeyIdAsync(scope, subject), error.KeyId);
-            await scope.ExecuteAsync($"UPDATE {{schema}}.events SET data_encrypted = '\\x{Convert.ToHexStringLower(original)}' WHERE stream_id = '{stream}'");
+            await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET bdata = substring(bdata from 1 for 49) || '\\x{Convert.ToHexStringLower(original)}'::bytea WHERE stream_id = '{stream}'");
         }
 
-        await scope.ExecuteAsync($"UPDATE {{schema}}.events SET data_encrypted = substring(data_encrypted from 1 for 20) WHERE stream_id = '{stream}'");
+        await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events SET bdata = substring(bdata from 1 for 69) WHERE stream_id = '{stream}'");
         var truncated = await Assert.ThrowsAsync<PayloadTamperedException>(() => scope.Store.ReadStreamAsync(stream));
         Assert.Contains("header", truncated.Message, StringComparison.Ordinal);
     }
@@ -54,7 +54,7 @@ public sealed class TamperingTests(PostgresDatabase database) : IClassFixture<Po
         var (stream, subject) = (Guid.NewGuid(), Guid.NewGuid());
         await scope.AppendForAsync(stream, subject, ExpectedVersion.NoStream, new Noted("first"), new Noted("second"));
 
-        await scope.ExecuteAsync($"UPDATE {{schema}}.events e SET data_encrypted = (SELECT data_encrypted FROM {{schema}}.events WHERE stream_id = '{stream}' AND stream_version = 2) WHERE stream_id = '{stream}' AND stream_version = 1");
+        await scope.ExecuteAsync($"UPDATE {{schema}}.mt_events e SET bdata = substring(e.bdata from 1 for 49) || (SELECT substring(bdata from 50) FROM {{schema}}.mt_events WHERE stream_id = '{stream}' AND version = 2) WHERE stream_id = '{stream}' AND version = 1");
 
         await Assert.ThrowsAsync<PayloadTamperedException>(() => scope.Store.ReadStreamAsync(stream, maxCount: 1));
     }

@@ -1,4 +1,4 @@
-namespace Ledger.EventStore.Projections;
+namespace Ledger.EventStore.Messaging;
 
 /// <summary>An auto-reset signal: many sets before a wait wake it once.</summary>
 internal sealed class WakeSignal : IDisposable

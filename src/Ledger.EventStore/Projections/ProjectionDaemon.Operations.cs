@@ -1,0 +1,244 @@
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.EventStore.Projections;
+
+public sealed partial class ProjectionDaemon
+{
+    /// <summary>Status and lag of every projection: Marten's progress, the newest event, failed events not yet acknowledged.</summary>
+    public async Task<IReadOnlyList<ProjectionStatus>> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        var progress = await ProgressAsync(connection, null, cancellationToken);
+        var head = await store.GetHeadAsync(cancellationToken);
+        var leader = await LeaderAsync(connection, cancellationToken);
+        var failures = await FailuresAsync(connection, cancellationToken);
+        var result = new List<ProjectionStatus>();
+        foreach (var projection in projections)
+        {
+            var position = progress.GetValueOrDefault(projection.Name);
+            var behind = Math.Max(0, (head?.Position ?? 0) - position);
+            double seconds = 0;
+            if (behind > 0 && head is { } h)
+            {
+                var applied = await RecordedAtAsync(connection, position, cancellationToken);
+                seconds = applied is null ? 0 : Math.Max(0, (h.RecordedAt - applied.Value).TotalSeconds);
+            }
+
+            var failure = failures.GetValueOrDefault(projection.Name);
+            var state = failure is not null ? ProjectionState.Failed : leader is null ? ProjectionState.Stopped : ProjectionState.Running;
+            result.Add(new ProjectionStatus(projection.Name, state, position, behind, seconds, leader, failure?.Error, failure?.Sequence));
+        }
+
+        return result;
+    }
+
+    /// <summary>Status and lag of one projection; null when it is not one of the ledger's.</summary>
+    public async Task<ProjectionStatus?> GetStatusAsync(string name, CancellationToken cancellationToken = default) =>
+        (await GetStatusAsync(cancellationToken)).FirstOrDefault(s => s.Name == name);
+
+    /// <summary>
+    /// Rebuilds a projection from the events alone into shadow tables while the live ones keep serving, then swaps
+    /// them in: the last step locks the live tables and Marten's progress row for the projection, applies what the
+    /// daemon applied meanwhile, swaps, and leaves the progress where the rebuilt tables stand.
+    /// </summary>
+    public async Task RebuildAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var projection = Find(name);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+            await using (var create = await connection.BeginTransactionAsync(cancellationToken))
+            {
+                await ProjectionTables.CreateShadowsAsync(create, schema, projection.Tables, cancellationToken);
+                await create.CommitAsync(cancellationToken);
+            }
+
+            var applied = (await ProgressAsync(connection, null, cancellationToken)).GetValueOrDefault(name);
+            long rebuilt = 0;
+            while (rebuilt < applied)
+            {
+                await using var step = await connection.BeginTransactionAsync(cancellationToken);
+                rebuilt = await ApplyRangeAsync(projection, step, rebuilt, applied, cancellationToken);
+                await step.CommitAsync(cancellationToken);
+            }
+
+            await using var swap = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var table in projection.Tables)
+            {
+                await ExecuteAsync(swap, $"LOCK TABLE {schema}.{table.Name} IN ACCESS EXCLUSIVE MODE", cancellationToken);
+            }
+
+            var final = (await ProgressAsync(connection, swap, cancellationToken, name)).GetValueOrDefault(name);
+            while (rebuilt < final)
+            {
+                rebuilt = await ApplyRangeAsync(projection, swap, rebuilt, final, cancellationToken);
+            }
+
+            await ProjectionTables.SwapAsync(swap, schema, projection.Tables, cancellationToken);
+            await swap.CommitAsync(cancellationToken);
+            LogRebuilt(settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, name, final);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Same as <see cref="RebuildAsync"/>: the caller (a node or the command line) does the work itself.</summary>
+    public Task RequestRebuildAsync(string name, CancellationToken cancellationToken = default) => RebuildAsync(name, cancellationToken);
+
+    /// <summary>
+    /// After the fault is mended, applies the events Marten's daemon set aside for this projection by rebuilding it
+    /// (every event, in order), and clears them as failures.
+    /// </summary>
+    public async Task ResumeAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Find(name);
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
+        if ((await FailuresAsync(connection, cancellationToken)).GetValueOrDefault(name) is null)
+        {
+            throw new InvalidOperationException($"projection '{name}' is not failed");
+        }
+
+        await RebuildAsync(name, cancellationToken);
+        await using var clear = store.DataSource.CreateCommand($"DELETE FROM {schema}.mt_doc_deadletterevent WHERE {DeadLetterProjection} = @name");
+        clear.Parameters.AddWithValue("name", name);
+        await clear.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Acknowledges the events Marten's daemon set aside for this projection, recording why they stay unapplied.</summary>
+    public async Task SkipAsync(string name, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        Find(name);
+        await using var command = store.DataSource.CreateCommand($"""
+            WITH failed AS (DELETE FROM {schema}.mt_doc_deadletterevent WHERE {DeadLetterProjection} = @name RETURNING {DeadLetterSequence} AS sequence)
+            INSERT INTO {schema}.projection_skips (projection, sequence, reason, skipped_at)
+            SELECT @name, sequence, @reason, now() FROM failed ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("reason", reason);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw new InvalidOperationException($"projection '{name}' is not failed");
+        }
+    }
+
+    private const string DeadLetterProjection = "coalesce(data ->> 'ProjectionName', data ->> 'projectionName')";
+
+    private const string DeadLetterSequence = "coalesce(data ->> 'EventSequence', data ->> 'eventSequence')::bigint";
+
+    private IProjection Find(string name) =>
+        projections.FirstOrDefault(p => p.Name == name) ?? throw new ArgumentException($"no projection named '{name}'", nameof(name));
+
+    /// <summary>Applies the projection's events after <paramref name="after"/> up to <paramref name="until"/> (one batch) into its shadow tables.</summary>
+    private async Task<long> ApplyRangeAsync(IProjection projection, NpgsqlTransaction transaction, long after, long until, CancellationToken cancellationToken)
+    {
+        var events = (await store.ReadAllAsync(after, settings.RebuildBatchSize, cancellationToken)).Where(e => e.GlobalPosition <= until).ToList();
+        if (events.Count == 0)
+        {
+            return until;
+        }
+
+        var types = projection.EventTypes;
+        var mine = types is null ? events : events.Where(e => types.Contains(e.EventType)).ToList();
+        if (mine.Count > 0)
+        {
+            var batch = new ProjectionBatch(store, mine, isRebuild: true);
+            await projection.ApplyAsync(batch, cancellationToken);
+            if (batch.Writes.Count > 0)
+            {
+                await using var writes = new NpgsqlBatch(transaction.Connection, transaction);
+                foreach (var write in batch.Writes)
+                {
+                    writes.BatchCommands.Add(write);
+                }
+
+                await writes.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        return events[^1].GlobalPosition;
+    }
+
+    /// <summary>Marten's progress per projection name; under <paramref name="lockName"/>, that row locked (created at 0 when absent).</summary>
+    private async Task<Dictionary<string, long>> ProgressAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken, string? lockName = null)
+    {
+        var sql = lockName is null
+            ? $"SELECT name, last_seq_id FROM {schema}.mt_event_progression"
+            : $"SELECT name, last_seq_id FROM {schema}.mt_event_progression WHERE name = @shard FOR UPDATE";
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        if (lockName is not null)
+        {
+            command.Parameters.AddWithValue("shard", lockName + ":All");
+        }
+
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var shard = reader.GetString(0);
+            var colon = shard.IndexOf(':', StringComparison.Ordinal);
+            result[colon < 0 ? shard : shard[..colon]] = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+        }
+
+        return result;
+    }
+
+    private async Task<string?> LeaderAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT coalesce(nullif(a.application_name, ''), 'pid ' || a.pid) || ' on ' || coalesce(host(a.client_addr), 'local socket')
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = @key
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, connection);
+        command.Parameters.AddWithValue("key", LeadershipKey);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    private async Task<Dictionary<string, (string Error, long Sequence)?>> FailuresAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (string Error, long Sequence)?>(StringComparer.Ordinal);
+        await using var exists = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", connection);
+        exists.Parameters.AddWithValue("t", $"{schema}.mt_doc_deadletterevent");
+        if (await exists.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            return result;
+        }
+
+        await using var command = new NpgsqlCommand($"""
+            SELECT DISTINCT ON (p) p, coalesce(data ->> 'ExceptionMessage', data ->> 'exceptionMessage', 'failed'), s
+            FROM (SELECT {DeadLetterProjection} AS p, {DeadLetterSequence} AS s, data FROM {schema}.mt_doc_deadletterevent) d
+            ORDER BY p, s
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!reader.IsDBNull(0))
+            {
+                result[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? 0 : reader.GetInt64(2));
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<Instant?> RecordedAtAsync(NpgsqlConnection connection, long position, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT timestamp FROM {schema}.mt_events WHERE seq_id > @p ORDER BY seq_id LIMIT 1", connection);
+        command.Parameters.AddWithValue("p", position);
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? Instant.FromDateTimeUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, transaction.Connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "projection {Name} rebuilt up to position {Position} and swapped in")]
+    private static partial void LogRebuilt(Microsoft.Extensions.Logging.ILogger logger, string name, long position);
+}
