@@ -131,7 +131,8 @@ public sealed partial class EventStore
     private async Task<StreamRow?> LockAndReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid streamId, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@class, @key)");
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared(@barrier), pg_advisory_xact_lock(@class, @key)");
+        lockCommand.Parameters.AddWithValue("barrier", AppendBarrierKey(schema));
         lockCommand.Parameters.AddWithValue("class", lockClass);
         lockCommand.Parameters.AddWithValue("key", Schema.LockKeys.Stream(streamId));
         batch.BatchCommands.Add(lockCommand);

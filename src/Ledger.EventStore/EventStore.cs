@@ -186,6 +186,12 @@ public sealed partial class EventStore : IAsyncDisposable
 
     internal static byte[] AssociatedData(Guid streamId, Guid eventId) => Encoding.ASCII.GetBytes($"{streamId:D}/{eventId:D}");
 
+    /// <summary>
+    /// The lock every append holds shared while it writes and a checkpoint takes exclusively, so a checkpoint never
+    /// covers a position at which an event could still commit.
+    /// </summary>
+    public static long AppendBarrierKey(string schema) => LockKeys.Named(schema, "append_barrier");
+
     internal static long Micros(Instant instant) => instant.ToUnixTimeTicks() / 10;
 
     private static void Validate(string streamType, IReadOnlyList<EventToAppend> events)

@@ -16,7 +16,10 @@ public static class LedgerProgram
                    options: --urls URL (default http://127.0.0.1:5080), --connection CS, --demo (seed demo data, print tokens),
                    --mllp-port N (HL7 v2 over MLLP)
           migrate  create or upgrade the database schema     options: --connection CS
-          verify   recompute every hash and report tampering  options: --connection CS
+          verify   recompute every hash, check the signed checkpoints, report tampering
+                   options: --connection CS, --public-key PEM-FILE (default: the configured signing key's)
+          checkpoint  take a signed checkpoint of every stream head now   options: --connection CS;
+                   --public-key prints the auditor's public key instead
           token    print a development bearer token            options: --role R --subject UUID [--hours N]
                    or a delivery token of an enabled organisation: --organization ОГРН [--hours N] [--connection CS]
           projections  state and lag of every projection      options: [--resume NAME | --skip NAME --reason TEXT | --rebuild NAME]
@@ -31,13 +34,15 @@ public static class LedgerProgram
 
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "demo" };
 
+    private static readonly HashSet<string> CheckpointFlags = new(StringComparer.Ordinal) { "help", "public-key" };
+
     public static async Task<int> RunAsync(string[] args, IClock clock, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         try
         {
-            var command = CommandLine.Parse(args, Flags);
+            var command = CommandLine.Parse(args, args.FirstOrDefault() == "checkpoint" ? CheckpointFlags : Flags);
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables("LEDGER__").Build();
             var settings = LedgerSettings.From(configuration, command.Get("connection"));
             switch (command.Verb)
@@ -64,8 +69,11 @@ public static class LedgerProgram
                     command.AllowOnly("out", "from", "to", "stream-type", "patient", "connection");
                     return await ExportCommand.RunAsync(command, settings, output, error);
                 case "verify":
-                    command.AllowOnly("connection");
-                    return await MaintenanceCommands.VerifyAsync(settings, output);
+                    command.AllowOnly("connection", "public-key");
+                    return await MaintenanceCommands.VerifyAsync(settings, command.Get("public-key"), output, error);
+                case "checkpoint":
+                    command.AllowOnly("connection", "public-key");
+                    return await MaintenanceCommands.CheckpointAsync(settings, clock, command.Has("public-key"), output, error);
                 default:
                     throw new UsageException($"unknown command '{command.Verb}' (try: ledger help)");
             }

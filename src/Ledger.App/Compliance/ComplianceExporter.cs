@@ -32,6 +32,15 @@ public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schem
         long? first = null, last = null;
         var after = 0L;
         var buffer = new MemoryStream();
+
+        // The newest signed checkpoint comes first: read before the events, every head it names is in the export
+        // (for the streams the filter keeps), and the auditor checks it with the public key.
+        if (await new EventStore.Checkpoints.CheckpointStore(dataSource, schema).LatestAsync(cancellationToken) is { } checkpoint)
+        {
+            var line = System.Text.Encoding.UTF8.GetBytes(checkpoint.ToJsonLine() + "\n");
+            await output.WriteAsync(line, cancellationToken);
+        }
+
         while (true)
         {
             await using var command = dataSource.CreateCommand($"""

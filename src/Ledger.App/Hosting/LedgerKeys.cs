@@ -9,9 +9,18 @@ namespace Ledger.App.Hosting;
 /// variable; when a variable is not set, a development key is generated once under the ledger's home
 /// (<c>keys/</c>, owner-only) and reused, with a warning. Production sets all three.
 /// </summary>
-public sealed record LedgerKeys(IMasterKeyProvider MasterKeys, KeyedIdentifierHash IdentifierHash, byte[] TokenSigningKey)
+public sealed record LedgerKeys(IMasterKeyProvider MasterKeys, KeyedIdentifierHash IdentifierHash, byte[] TokenSigningKey, string CheckpointSigningKeyPem)
 {
     public const string TokenKeyVariable = "LEDGER_TOKEN_SIGNING_KEY";
+
+    /// <summary>The checkpoint signing key (ECDSA P-256, PKCS#8 PEM) as text.</summary>
+    public const string CheckpointKeyVariable = "LEDGER_CHECKPOINT_SIGNING_KEY";
+
+    /// <summary>A file holding the checkpoint signing key (a mounted secret), when the key is not given as text.</summary>
+    public const string CheckpointKeyFileVariable = "LEDGER_CHECKPOINT_SIGNING_KEY_FILE";
+
+    /// <summary>A signer for checkpoints with this ledger's key (the caller disposes it).</summary>
+    public EventStore.Checkpoints.CheckpointSigner CheckpointSigner() => EventStore.Checkpoints.CheckpointSigner.FromPem(CheckpointSigningKeyPem);
 
     /// <summary>Loads the keys from the environment, or from (generated) development files under <paramref name="home"/>.</summary>
     public static LedgerKeys Load(string home, TextWriter log)
@@ -27,14 +36,26 @@ public sealed record LedgerKeys(IMasterKeyProvider MasterKeys, KeyedIdentifierHa
         var tokenText = Environment.GetEnvironmentVariable(TokenKeyVariable) is { Length: > 0 } fromEnvironment
             ? fromEnvironment
             : File.ReadAllText(DevelopmentFile(directory, "token-signing.key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), log));
-        return new LedgerKeys(masterKeys, identifierHash, TokenKey(tokenText));
+        var checkpointKey = Environment.GetEnvironmentVariable(CheckpointKeyVariable) is { Length: > 0 } pem
+            ? pem
+            : Environment.GetEnvironmentVariable(CheckpointKeyFileVariable) is { Length: > 0 } file
+                ? File.ReadAllText(file)
+                : File.ReadAllText(DevelopmentFile(directory, "checkpoint-signing.pem", NewCheckpointKey, log));
+        return new LedgerKeys(masterKeys, identifierHash, TokenKey(tokenText), checkpointKey);
     }
 
     /// <summary>Fresh random keys held in memory only (tests, one-off tools).</summary>
     public static LedgerKeys Ephemeral() => new(
         new ConfiguredMasterKeys(("test-1", RandomNumberGenerator.GetBytes(32))),
         new KeyedIdentifierHash(RandomNumberGenerator.GetBytes(32)),
-        RandomNumberGenerator.GetBytes(32));
+        RandomNumberGenerator.GetBytes(32),
+        NewCheckpointKey());
+
+    private static string NewCheckpointKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return key.ExportPkcs8PrivateKeyPem();
+    }
 
     private static byte[] TokenKey(string text)
     {

@@ -15,6 +15,9 @@ public sealed record LedgerRuntime(string ConnectionString, string Schema, Ledge
 {
     public ProjectionDaemonOptions DaemonOptions { get; init; } = new();
 
+    /// <summary>How often the node that leads the projections signs a checkpoint of every stream head.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Further Marten settings (tests shorten the daemon's polling).</summary>
     public Action<Marten.StoreOptions>? ConfigureMarten { get; init; }
 

@@ -7,6 +7,7 @@ using Ledger.App.Security;
 using Ledger.App.Tests.Consents;
 using Ledger.App.Tests.Patients;
 using Ledger.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Ledger.App.Tests.Compliance;
@@ -27,10 +28,16 @@ public sealed class ComplianceExportTests
         throw new FileNotFoundException("tools/verify_export.py");
     }
 
-    private static async Task<(int Exit, string Output, string Error)> VerifyAsync(string path)
+    private static async Task<(int Exit, string Output, string Error)> VerifyAsync(string path, string? publicKeyFile = null)
     {
         var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Verifier());
+        if (publicKeyFile is not null)
+        {
+            start.ArgumentList.Add("--public-key");
+            start.ArgumentList.Add(publicKeyFile);
+        }
+
         start.ArgumentList.Add(path);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
@@ -138,6 +145,59 @@ public sealed class ComplianceExportTests
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
+
+    [Fact]
+    public async Task An_export_carries_the_latest_signed_checkpoint_which_the_offline_verifier_checks_with_the_public_key()
+    {
+        await using var host = await SeededAsync();
+        var runtime = host.Services.GetRequiredService<global::Ledger.App.Hosting.LedgerRuntime>();
+        using var signer = runtime.Keys.CheckpointSigner();
+        var checkpoints = new EventStore.Checkpoints.CheckpointStore(NpgsqlDataSourceOf(host), "ledger");
+        await checkpoints.CreateAsync(signer, host.Clock.GetCurrentInstant());
+        var latest = await checkpoints.CreateAsync(signer, host.Clock.GetCurrentInstant());
+        using var auditor = host.ClientAs(Roles.Auditor, Guid.NewGuid());
+        var bytes = await (await auditor.GetAsync(new Uri("/api/v1/compliance/export", UriKind.Relative))).Content.ReadAsByteArrayAsync();
+        var path = Path.Combine(Path.GetTempPath(), $"ledger-export-{Guid.NewGuid():N}.ndjson");
+        var key = Path.Combine(Path.GetTempPath(), $"ledger-key-{Guid.NewGuid():N}.pem");
+        try
+        {
+            await File.WriteAllTextAsync(key, signer.PublicKeyPem);
+            await File.WriteAllBytesAsync(path, bytes);
+            var lines = Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.StartsWith("{\"checkpoint\":", lines[0], StringComparison.Ordinal);
+            Assert.Contains($"\"sequence\":{latest.Checkpoint.Sequence}", lines[0], StringComparison.Ordinal);
+            var clean = await VerifyAsync(path, key);
+            Assert.True(clean.Exit == 0, clean.Error);
+
+            // The last event of a stream is left out of the export: the chain of what remains still holds, the
+            // signed checkpoint names the missing head.
+            var stream = latest.Checkpoint.Heads.First(h => h.Version > 1);
+            var cut = lines.Where(l => l.StartsWith("{\"checkpoint\":", StringComparison.Ordinal) || !(l.Contains($"\"streamId\":\"{stream.StreamId:D}\"", StringComparison.Ordinal) && l.Contains($"\"version\":{stream.Version},", StringComparison.Ordinal))).ToList();
+            Assert.Equal(lines.Length - 1, cut.Count);
+            await File.WriteAllTextAsync(path, WithManifestRecomputed(cut));
+            var broken = await VerifyAsync(path, key);
+            Assert.Equal(1, broken.Exit);
+            Assert.Contains(stream.StreamId.ToString("D"), broken.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(key);
+        }
+    }
+
+    /// <summary>The lines with the manifest recomputed over the event lines, as someone who edits an export would.</summary>
+    private static string WithManifestRecomputed(List<string> lines)
+    {
+        var events = lines.Where(l => !l.StartsWith("{\"checkpoint\":", StringComparison.Ordinal) && !l.StartsWith("{\"manifest\":", StringComparison.Ordinal)).ToList();
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(events.Select(l => l + "\n")))));
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(lines[^1])!;
+        manifest["manifest"]!["count"] = events.Count;
+        manifest["manifest"]!["sha256"] = digest;
+        return string.Join('\n', lines.Take(lines.Count - 1).Append(manifest.ToJsonString())) + "\n";
+    }
+
+    private static Npgsql.NpgsqlDataSource NpgsqlDataSourceOf(LedgerHost host) => host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
 
     private static int Offset(byte[] bytes, int line, string after)
     {

@@ -1,0 +1,124 @@
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.EventStore.Checkpoints;
+
+/// <summary>
+/// Takes, keeps and audits signed checkpoints over Marten's event tables. A checkpoint is taken behind the append
+/// barrier: every append holds the barrier shared while it writes, the checkpoint takes it exclusively for the moment
+/// it reads the stream heads, so no append is half-way and no event can later commit at a position the checkpoint
+/// covers. The signing key never enters the database; the checkpoints table holds the signed lines only.
+/// </summary>
+public sealed class CheckpointStore(NpgsqlDataSource dataSource, string schema = "ledger")
+{
+    /// <summary>Takes the next checkpoint over every stream head and signs it with <paramref name="signer"/>.</summary>
+    public async Task<SignedCheckpoint> CreateAsync(CheckpointSigner signer, Instant now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var barrier = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        {
+            barrier.Parameters.AddWithValue("key", EventStore.AppendBarrierKey(schema));
+            await barrier.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var heads = new List<StreamHeadEntry>();
+        await using (var read = new NpgsqlCommand($"""
+            SELECT s.id, s.version, e.headers ->> '{EventStore.HashHeader}'
+            FROM {schema}.mt_streams s JOIN {schema}.mt_events e ON e.stream_id = s.id AND e.version = s.version
+            """, connection, transaction))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                heads.Add(new StreamHeadEntry(reader.GetGuid(0), reader.GetInt64(1), Convert.FromHexString(reader.GetString(2))));
+            }
+        }
+
+        long position;
+        await using (var max = new NpgsqlCommand($"SELECT coalesce(max(seq_id), 0) FROM {schema}.mt_events", connection, transaction))
+        {
+            position = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        var previous = await LatestAsync(connection, transaction, cancellationToken);
+        var ticks = now.ToUnixTimeTicks();
+        var checkpoint = new Checkpoint((previous?.Checkpoint.Sequence ?? 0) + 1, position, Instant.FromUnixTimeTicks(ticks - (ticks % 10)), heads);
+        var signed = signer.Sign(checkpoint, previous);
+        await using (var insert = new NpgsqlCommand($"INSERT INTO {schema}.checkpoints (sequence, global_position, created_at, key_id, line) VALUES (@s, @p, @at, @k, @line)", connection, transaction))
+        {
+            insert.Parameters.AddWithValue("s", checkpoint.Sequence);
+            insert.Parameters.AddWithValue("p", position);
+            insert.Parameters.AddWithValue("at", checkpoint.CreatedAt.ToDateTimeUtc());
+            insert.Parameters.AddWithValue("k", signed.KeyId);
+            insert.Parameters.AddWithValue("line", signed.ToJsonLine());
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return signed;
+    }
+
+    /// <summary>Every checkpoint, oldest first.</summary>
+    public async Task<IReadOnlyList<SignedCheckpoint>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT line FROM {schema}.checkpoints ORDER BY sequence");
+        var result = new List<SignedCheckpoint>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(SignedCheckpoint.FromJsonLine(reader.GetString(0)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The newest checkpoint, or null before the first.</summary>
+    public async Task<SignedCheckpoint?> LatestAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await LatestAsync(connection, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Compares every checkpoint with the events as they are now (signatures checked with <paramref name="publicKeyPem"/>):
+    /// names each stream and version that was removed, rewritten or slipped in behind the ledger's back.
+    /// </summary>
+    public async Task<IReadOnlyList<CheckpointFinding>> AuditAsync(string publicKeyPem, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(publicKeyPem);
+        var checkpoints = await ListAsync(cancellationToken);
+        var rows = new List<ChainedRow>();
+        await using var command = dataSource.CreateCommand($"SELECT stream_id, version, seq_id, headers ->> '{EventStore.HashHeader}' FROM {schema}.mt_events");
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var hash = reader.IsDBNull(3) ? new byte[StreamHeadEntry.HashLength] : HashOrZero(reader.GetString(3));
+                rows.Add(new ChainedRow(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), hash));
+            }
+        }
+
+        return CheckpointAudit.Run(publicKeyPem, checkpoints, rows);
+    }
+
+    private static byte[] HashOrZero(string hex)
+    {
+        try
+        {
+            var bytes = Convert.FromHexString(hex);
+            return bytes.Length == StreamHeadEntry.HashLength ? bytes : new byte[StreamHeadEntry.HashLength];
+        }
+        catch (FormatException)
+        {
+            return new byte[StreamHeadEntry.HashLength];
+        }
+    }
+
+    private async Task<SignedCheckpoint?> LatestAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT line FROM {schema}.checkpoints ORDER BY sequence DESC LIMIT 1", connection, transaction);
+        return await command.ExecuteScalarAsync(cancellationToken) is string line ? SignedCheckpoint.FromJsonLine(line) : null;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using Ledger.EventStore.Checkpoints;
+using Ledger.EventStore.Tests.Protection;
+using Ledger.Testing;
+using Xunit;
+
+namespace Ledger.EventStore.Tests.MartenStore;
+
+/// <summary>
+/// Signed checkpoints over Marten's tables: what a chain alone cannot show (a tail deleted with its head fixed up, a
+/// whole stream deleted, an event slipped in at a covered position with a correct hash) is named by stream and version.
+/// </summary>
+public sealed class SignedCheckpointTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    private static readonly string PrivateKey = NewKey();
+
+    private static string NewKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return key.ExportPkcs8PrivateKeyPem();
+    }
+
+    private static async Task<(MartenScope Scope, CheckpointStore Checkpoints, CheckpointSigner Signer, Guid Stream, Guid Other)> SeededAsync(PostgresDatabase database)
+    {
+        var scope = await MartenScope.CreateAsync(database);
+        var (stream, other) = (Guid.NewGuid(), Guid.NewGuid());
+        await scope.AppendAsync(stream, ExpectedVersion.NoStream, new Opened("a"), new Deposited(1m), new Deposited(2m));
+
+        // Sequence number 4 is reserved and never used (as a rolled-back append leaves it).
+        await scope.ScalarAsync<long>("SELECT nextval('{schema}.mt_events_sequence')");
+        await scope.AppendForAsync(other, Guid.NewGuid(), ExpectedVersion.NoStream, new Noted("x"), new Noted("y"));
+        var checkpoints = new CheckpointStore(scope.DataSource, scope.Schema);
+        var signer = CheckpointSigner.FromPem(PrivateKey);
+        await checkpoints.CreateAsync(signer, scope.Clock.GetCurrentInstant());
+        return (scope, checkpoints, signer, stream, other);
+    }
+
+    [Fact]
+    public async Task Checkpoints_chain_cover_every_stream_head_and_audit_clean_with_appends_after_them()
+    {
+        var (scope, checkpoints, signer, stream, _) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+
+        await scope.AppendAsync(stream, ExpectedVersion.Exactly(3), new Withdrawn(1m));
+        var second = await checkpoints.CreateAsync(signer, scope.Clock.GetCurrentInstant());
+        await scope.AppendAsync(stream, ExpectedVersion.Exactly(4), new Withdrawn(1m));
+
+        var all = await checkpoints.ListAsync();
+        Assert.Equal([1L, 2L], all.Select(c => c.Checkpoint.Sequence));
+        Assert.Equal(all[0].Digest(), second.PreviousDigest);
+        Assert.Equal(2, second.Checkpoint.Heads.Count);
+        Assert.Equal(4L, second.Checkpoint.Heads.Single(h => h.StreamId == stream).Version);
+        Assert.Empty(await checkpoints.AuditAsync(signer.PublicKeyPem));
+        Assert.True((await scope.VerifyAsync()).IsClean);
+    }
+
+    [Fact]
+    public async Task A_tail_deleted_with_its_head_fixed_up_passes_the_chain_but_not_the_checkpoint()
+    {
+        var (scope, checkpoints, signer, stream, _) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+
+        await scope.ExecuteAsync($"DELETE FROM {{schema}}.mt_events WHERE stream_id = '{stream}' AND version = 3; UPDATE {{schema}}.mt_streams SET version = 2 WHERE id = '{stream}'");
+
+        Assert.True((await scope.VerifyAsync()).IsClean);
+        var finding = Assert.Single(await checkpoints.AuditAsync(signer.PublicKeyPem));
+        Assert.Equal((CheckpointFindingKind.HeadMissing, stream, 3L), (finding.Kind, finding.StreamId, finding.Version));
+    }
+
+    [Fact]
+    public async Task A_whole_stream_deleted_is_named()
+    {
+        var (scope, checkpoints, signer, _, other) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+
+        await scope.ExecuteAsync($"DELETE FROM {{schema}}.mt_events WHERE stream_id = '{other}'; DELETE FROM {{schema}}.mt_streams WHERE id = '{other}'");
+
+        Assert.True((await scope.VerifyAsync()).IsClean);
+        var finding = Assert.Single(await checkpoints.AuditAsync(signer.PublicKeyPem));
+        Assert.Equal((CheckpointFindingKind.StreamMissing, other), (finding.Kind, finding.StreamId));
+    }
+
+    [Fact]
+    public async Task An_event_slipped_in_at_a_covered_position_with_a_correctly_recomputed_hash_is_named()
+    {
+        var (scope, checkpoints, signer, stream, _) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+
+        // Someone with database rights appends version 4 with a chain hash computed exactly as the ledger would,
+        // at a sequence number the checkpoint covers: the unused 4, below its position, after the stream's last event.
+        var head = await scope.ScalarAsync<string>($"SELECT headers ->> '{EventStore.HashHeader}' FROM {{schema}}.mt_events WHERE stream_id = '{stream}' AND version = 3");
+        var at = scope.Clock.GetCurrentInstant();
+        var stored = Forge.StoredPayloadFor("{\"amount\":500}");
+        var id = Guid.NewGuid();
+        var hash = EventStore.Hash(Convert.FromHexString(head), stream, 4, id, "accounts.withdrawn.v1", at, "{}", stored);
+        await scope.ExecuteAsync($$"""
+            INSERT INTO {schema}.mt_events (seq_id, id, stream_id, version, data, bdata, type, timestamp, headers)
+            VALUES (4, '{{id}}', '{{stream}}', 4, '{}', '\x{{Convert.ToHexStringLower(stored)}}', 'accounts.withdrawn.v1', '{{at.ToDateTimeOffset():O}}',
+                    jsonb_build_object('{{EventStore.HashHeader}}', '{{Convert.ToHexStringLower(hash)}}', '{{EventStore.MetadataHeader}}', '{}'));
+            UPDATE {schema}.mt_streams SET version = 4 WHERE id = '{{stream}}'
+            """);
+
+        Assert.True((await scope.VerifyAsync()).IsClean, "the forged event chains correctly");
+        var finding = Assert.Single(await checkpoints.AuditAsync(signer.PublicKeyPem));
+        Assert.Equal((CheckpointFindingKind.AppendedBehind, stream, 4L), (finding.Kind, finding.StreamId, finding.Version));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_line_changed_in_the_database_or_checked_with_another_key_fails_its_signature()
+    {
+        var (scope, checkpoints, signer, stream, _) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+        using var stranger = CheckpointSigner.FromPem(NewKey());
+
+        Assert.Contains(await checkpoints.AuditAsync(stranger.PublicKeyPem), f => f.Kind == CheckpointFindingKind.BadSignature);
+
+        await scope.ExecuteAsync($"UPDATE {{schema}}.checkpoints SET line = replace(line, '\"version\":3', '\"version\":2')");
+
+        Assert.Contains(await checkpoints.AuditAsync(signer.PublicKeyPem), f => f.Kind == CheckpointFindingKind.BadSignature);
+        Assert.NotEqual(Guid.Empty, stream);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_waits_for_appends_in_flight_so_none_commits_at_a_position_it_covers()
+    {
+        var (scope, checkpoints, signer, stream, _) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+        await using var connection = await scope.DataSource.OpenConnectionAsync();
+        await using var open = await connection.BeginTransactionAsync();
+        await scope.Store.AppendAsync(open, stream, "account", ExpectedVersion.Exactly(3), [EventToAppend.New(new Withdrawn(1m))]);
+
+        var taking = checkpoints.CreateAsync(signer, scope.Clock.GetCurrentInstant());
+        await Task.Delay(500);
+        Assert.False(taking.IsCompleted, "the checkpoint must wait for the open append");
+        await open.CommitAsync();
+        var second = await taking;
+
+        Assert.Equal(4L, second.Checkpoint.Heads.Single(h => h.StreamId == stream).Version);
+        Assert.Empty(await checkpoints.AuditAsync(signer.PublicKeyPem));
+    }
+}
+
+internal static class Forge
+{
+    public static byte[] StoredPayloadFor(string json) => global::Ledger.EventStore.MartenStore.StoredPayload.ForClear(System.Text.Encoding.UTF8.GetBytes(json));
+}
