@@ -14,7 +14,7 @@ namespace Ledger.Benchmarks;
 /// <summary>
 /// Appends of 1 and of 100 events per call with 2 and 8 concurrent writers, in one run on one cluster: raw INSERTs of
 /// the same row shape (the baseline), vanilla Marten's Quick append, the ledger's store on Marten with its hash chain
-/// (clear, and sealed per subject) and the earlier engine's store. With <c>--profile</c>, two steps between vanilla
+/// (clear, and sealed per subject). With <c>--profile</c>, two steps between vanilla
 /// Marten and the ledger, and the ledger's work in .NET per event.
 /// </summary>
 internal static class AppendBenchmark
@@ -39,7 +39,7 @@ internal static class AppendBenchmark
             var registry = new EventTypeRegistry().Register<Measured>("bench.measured.v1");
             await using var targets = await AppendTargets.CreateAsync(dataSource, registry);
             var cpu = new CpuMeter(cluster.Directory);
-            List<AppendTarget> paths = [targets.Raw, targets.VanillaMarten, targets.Ledger, targets.LedgerSealed, targets.OwnStore];
+            List<AppendTarget> paths = [targets.Raw, targets.VanillaMarten, targets.Ledger, targets.LedgerSealed];
             if (profile)
             {
                 paths.AddRange([targets.MartenLedgerTables, targets.MartenLedgerStatements]);
@@ -83,11 +83,11 @@ internal static class AppendBenchmark
                     Console.WriteLine(Invariant($"{ledger.Label}: / vanilla Marten {toMarten:F2} (goal ≥ {MartenGoal:F2}: {Verdict(toMarten, MartenGoal)}); / raw {toRaw:F2}{(batch == 100 ? Invariant($" (goal ≥ {RawGoal:F2}: {Verdict(toRaw, RawGoal)})") : string.Empty)}"));
                 }
 
-                summary.Add(Invariant($"| {batch} | {writers} | {rates[targets.Raw]:N0} | {rates[targets.VanillaMarten]:N0} | {rates[targets.Ledger]:N0} | {rates[targets.LedgerSealed]:N0} | {rates[targets.OwnStore]:N0} | {rates[targets.Ledger] / rates[targets.VanillaMarten]:F2} / {rates[targets.LedgerSealed] / rates[targets.VanillaMarten]:F2} | {rates[targets.Ledger] / rates[targets.Raw]:F2} / {rates[targets.LedgerSealed] / rates[targets.Raw]:F2} |"));
+                summary.Add(Invariant($"| {batch} | {writers} | {rates[targets.Raw]:N0} | {rates[targets.VanillaMarten]:N0} | {rates[targets.Ledger]:N0} | {rates[targets.LedgerSealed]:N0} | {rates[targets.Ledger] / rates[targets.VanillaMarten]:F2} / {rates[targets.LedgerSealed] / rates[targets.VanillaMarten]:F2} | {rates[targets.Ledger] / rates[targets.Raw]:F2} / {rates[targets.LedgerSealed] / rates[targets.Raw]:F2} |"));
             }
 
             Console.WriteLine();
-            Console.WriteLine("| events per append | writers | raw INSERT | vanilla Marten | ledger: chain | ledger: chain + encryption | own store (earlier engine) | ledger / vanilla Marten (chain / + encryption; goal ≥ 0.90) | ledger / raw (chain / + encryption; goal ≥ 0.50 for 100) |");
+            Console.WriteLine("| events per append | writers | raw INSERT | vanilla Marten | ledger: chain | ledger: chain + encryption | ledger / vanilla Marten (chain / + encryption; goal ≥ 0.90) | ledger / raw (chain / + encryption; goal ≥ 0.50 for 100) |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             summary.ForEach(Console.WriteLine);
 
@@ -176,7 +176,7 @@ internal static class AppendBenchmark
             ("System.Text.Json, as vanilla Marten serializes", i => { System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(events[i]); return Task.CompletedTask; }),
             ("ledger: registry serialization", i => { registry.Serialize(events[i]); return Task.CompletedTask; }),
             ("ledger: canonical jsonb text", i => { JsonbText.RenderUtf8(serialized[i]); return Task.CompletedTask; }),
-            ("ledger: chain hash (SHA-256 over the canonical fields)", i => { MartenEventStore.Hash(previous, streamId, i + 1, eventIds[i], "bench.measured.v1", now, "{}", stored[i]); return Task.CompletedTask; }),
+            ("ledger: chain hash (SHA-256 over the canonical fields)", i => { EventStore.EventStore.Hash(previous, streamId, i + 1, eventIds[i], "bench.measured.v1", now, "{}", stored[i]); return Task.CompletedTask; }),
             ("ledger: AES-256-GCM seal under the subject's cached key (DataKeyProtector.EncryptAsync)", i => protector.EncryptAsync(streamId, rendered[i], Encoding.ASCII.GetBytes($"{streamId:D}/{eventIds[i]:D}"), CancellationToken.None)),
             ("  of which: a new AesGcm per event (key schedule), then Encrypt", i => { using var aes = new AesGcm(key, 16); aes.Encrypt(nonce, rendered[i], cipher.AsSpan(0, rendered[i].Length), tag); return Task.CompletedTask; }),
             ("  against: one AesGcm reused, Encrypt only", i => { reused.Encrypt(nonce, rendered[i], cipher.AsSpan(0, rendered[i].Length), tag); return Task.CompletedTask; }),

@@ -21,7 +21,7 @@ internal sealed record AppendTarget(string Label, Func<int, int, WriterState, Ta
 
 /// <summary>
 /// The paths the append benchmark compares, each in a schema of its own on the same database and connection pool:
-/// raw INSERTs, vanilla Marten, the ledger's store on Marten (clear, and sealed per subject), the earlier engine, and
+/// raw INSERTs, vanilla Marten, the ledger's store on Marten (clear, and sealed per subject) and
 /// with <c>--profile</c> two steps between vanilla Marten and the ledger.
 /// </summary>
 internal sealed class AppendTargets : IAsyncDisposable
@@ -41,7 +41,6 @@ internal sealed class AppendTargets : IAsyncDisposable
 
     public required AppendTarget LedgerSealed { get; init; }
 
-    public required AppendTarget OwnStore { get; init; }
 
     /// <summary>Vanilla Marten with the ledger's table settings: unique event ids, two headers, binary payloads.</summary>
     public required AppendTarget MartenLedgerTables { get; init; }
@@ -59,19 +58,17 @@ internal sealed class AppendTargets : IAsyncDisposable
             await create.ExecuteNonQueryAsync();
         }
 
-        var own = new EventStore.EventStore(dataSource, registry, SystemClock.Instance);
-        await own.MigrateAsync();
 
         var vanilla = await MartenAsync(dataSource, "bench_marten", ledgerTables: false);
         var tables = await MartenAsync(dataSource, "bench_marten_tables", ledgerTables: true);
         var statements = await MartenAsync(dataSource, "bench_marten_statements", ledgerTables: true);
 
-        var ledger = new MartenEventStore(dataSource, registry, SystemClock.Instance, new EventStoreOptions { Schema = "bench_ledger" });
+        var ledger = new EventStore.EventStore(dataSource, registry, SystemClock.Instance, new EventStoreOptions { Schema = "bench_ledger" });
         await ledger.MigrateAsync();
         metadataText = await StoredMetadataTextAsync(dataSource, ledger);
         var sealedOptions = new EventStoreOptions { Schema = "bench_ledger_sealed" };
         var protector = new DataKeyProtector(dataSource, sealedOptions.Schema, new ConfiguredMasterKeys(("bench-1", RandomNumberGenerator.GetBytes(32))), SystemClock.Instance);
-        var ledgerSealed = new MartenEventStore(dataSource, registry, SystemClock.Instance, sealedOptions, protector);
+        var ledgerSealed = new EventStore.EventStore(dataSource, registry, SystemClock.Instance, sealedOptions, protector);
         await ledgerSealed.MigrateAsync();
 
         var targets = new AppendTargets(dataSource)
@@ -79,12 +76,11 @@ internal sealed class AppendTargets : IAsyncDisposable
             VanillaMarten = new("vanilla Marten (Quick)", (batch, writer, state) => VanillaAsync(vanilla, batch, writer, state)),
             Ledger = new("ledger on Marten: chain", (batch, writer, state) => LedgerAsync(ledger, encrypt: false, batch, writer, state)),
             LedgerSealed = new("ledger on Marten: chain + encryption", (batch, writer, state) => LedgerAsync(ledgerSealed, encrypt: true, batch, writer, state)),
-            OwnStore = new("own store (earlier engine)", (batch, writer, state) => OwnStoreAsync(own, batch, writer, state)),
             MartenLedgerTables = new("profile: Marten + ledger's tables", (batch, writer, state) => TablesAsync(tables, batch, writer, state)),
             MartenLedgerStatements = new("profile: Marten + ledger's tables and statements", (batch, writer, state) => StatementsAsync(dataSource, statements, "bench_marten_statements", batch, writer, state)),
             Protector = protector,
         };
-        targets.owned.AddRange([own, ledger, ledgerSealed, Disposing(vanilla), Disposing(tables), Disposing(statements)]);
+        targets.owned.AddRange([ledger, ledgerSealed, Disposing(vanilla), Disposing(tables), Disposing(statements)]);
         return targets;
     }
 
@@ -145,19 +141,11 @@ internal sealed class AppendTargets : IAsyncDisposable
         return batch;
     }
 
-    private static async Task<int> LedgerAsync(MartenEventStore store, bool encrypt, int batch, int writer, WriterState state)
+    private static async Task<int> LedgerAsync(EventStore.EventStore store, bool encrypt, int batch, int writer, WriterState state)
     {
         var (stream, firstVersion) = state.Next(batch);
         var events = Events(batch, writer, firstVersion).Select(e => EventToAppend.New(e)).ToList();
         await store.AppendAsync(stream, StreamType, Expected(firstVersion), events, encrypt ? new AppendOptions { EncryptFor = stream } : null);
-        return batch;
-    }
-
-    private static async Task<int> OwnStoreAsync(EventStore.EventStore store, int batch, int writer, WriterState state)
-    {
-        var (stream, firstVersion) = state.Next(batch);
-        var events = Events(batch, writer, firstVersion).Select(e => EventToAppend.New(e)).ToList();
-        await store.AppendAsync(stream, StreamType, Expected(firstVersion), events);
         return batch;
     }
 
@@ -184,7 +172,7 @@ internal sealed class AppendTargets : IAsyncDisposable
             lockCommand.Parameters.AddWithValue("key", LockKeys.Stream(stream));
             read.BatchCommands.Add(lockCommand);
             var head = new NpgsqlBatchCommand($"""
-                SELECT s.version, s.type, s.is_archived, e.headers ->> '{MartenEventStore.HashHeader}'
+                SELECT s.version, s.type, s.is_archived, e.headers ->> '{EventStore.EventStore.HashHeader}'
                 FROM {schema}.mt_streams s LEFT JOIN {schema}.mt_events e ON e.stream_id = s.id AND e.version = s.version
                 WHERE s.id = @id
                 """);
@@ -213,8 +201,8 @@ internal sealed class AppendTargets : IAsyncDisposable
     {
         foreach (var e in action.Events)
         {
-            e.SetHeader(MartenEventStore.HashHeader, HashText);
-            e.SetHeader(MartenEventStore.MetadataHeader, metadataText);
+            e.SetHeader(EventStore.EventStore.HashHeader, HashText);
+            e.SetHeader(EventStore.EventStore.MetadataHeader, metadataText);
         }
     }
 
@@ -223,11 +211,11 @@ internal sealed class AppendTargets : IAsyncDisposable
     /// <summary>The metadata header of an event the ledger stored, so that the profile rows carry the same header.</summary>
     private static string metadataText = string.Empty;
 
-    private static async Task<string> StoredMetadataTextAsync(NpgsqlDataSource dataSource, MartenEventStore ledger)
+    private static async Task<string> StoredMetadataTextAsync(NpgsqlDataSource dataSource, EventStore.EventStore ledger)
     {
         var stream = Guid.NewGuid();
         await ledger.AppendAsync(stream, StreamType, ExpectedVersion.NoStream, [EventToAppend.New(NewEvent(0))]);
-        await using var command = dataSource.CreateCommand($"SELECT headers ->> '{MartenEventStore.MetadataHeader}' FROM {ledger.Options.Schema}.mt_events WHERE stream_id = @s");
+        await using var command = dataSource.CreateCommand($"SELECT headers ->> '{EventStore.EventStore.MetadataHeader}' FROM {ledger.Options.Schema}.mt_events WHERE stream_id = @s");
         command.Parameters.AddWithValue("s", stream);
         return (string?)await command.ExecuteScalarAsync() ?? throw new InvalidOperationException("the ledger stored no metadata header");
     }

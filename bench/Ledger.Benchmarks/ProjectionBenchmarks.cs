@@ -36,8 +36,10 @@ public static class ProjectionBenchmarks
 
     private static async Task CatchUpAsync(NpgsqlDataSource dataSource, IClock clock, int count)
     {
-        await using var store = new EventStore.EventStore(dataSource, Registry(), clock, new EventStoreOptions { Schema = "bench_catchup" });
+        var projection = new StreamSummaryProjection();
+        await using var store = new EventStore.EventStore(dataSource, Registry(), clock, new EventStoreOptions { Schema = "bench_catchup" }, asyncProjections: [projection]);
         await store.MigrateAsync();
+        await store.EnsureTablesAsync([projection]);
         var streams = Enumerable.Range(0, 10_000).Select(_ => Guid.NewGuid()).ToArray();
         var timer = Stopwatch.StartNew();
         const int writers = 4;
@@ -56,8 +58,7 @@ public static class ProjectionBenchmarks
         })));
         Console.WriteLine($"inserted {count:N0} events in appends of {perAppend}: {Rate(count, timer.Elapsed)} events/s");
 
-        var projection = new StreamSummaryProjection();
-        await using var daemon = new ProjectionDaemon(store, [projection], clock, new ProjectionDaemonOptions { BatchSize = 2_000 });
+        await using var daemon = new ProjectionDaemon(store, [projection]);
         timer.Restart();
         await daemon.StartAsync();
         await daemon.WaitForCatchUpAsync(TimeSpan.FromMinutes(10));
@@ -76,7 +77,7 @@ public static class ProjectionBenchmarks
         while (true)
         {
             var rows = new List<(Guid Stream, long Version, decimal Amount)>();
-            await using (var read = dataSource.CreateCommand("SELECT stream_id, stream_version, (data->>'amount')::numeric, global_position FROM bench_catchup.events WHERE global_position > @p ORDER BY global_position LIMIT 2000"))
+            await using (var read = dataSource.CreateCommand("SELECT stream_id, version, (convert_from(substring(bdata FROM 2), 'UTF8')::jsonb ->> 'amount')::numeric, seq_id FROM bench_catchup.mt_events WHERE seq_id > @p ORDER BY seq_id LIMIT 2000"))
             {
                 read.Parameters.AddWithValue("p", position);
                 await using var reader = await read.ExecuteReaderAsync();
@@ -155,11 +156,11 @@ public static class ProjectionBenchmarks
 
     private static async Task LatencyAsync(NpgsqlDataSource dataSource, IClock clock, int seconds, int rate)
     {
-        await using var store = new EventStore.EventStore(dataSource, Registry(), clock, new EventStoreOptions { Schema = "bench_latency" });
+        var projection = new LatencyProjection();
+        await using var store = new EventStore.EventStore(dataSource, Registry(), clock, new EventStoreOptions { Schema = "bench_latency" }, asyncProjections: [projection]);
         await store.MigrateAsync();
         var committed = new ConcurrentDictionary<Guid, long>();
-        var projection = new LatencyProjection();
-        await using var daemon = new ProjectionDaemon(store, [projection], clock);
+        await using var daemon = new ProjectionDaemon(store, [projection]);
         await daemon.StartAsync();
         var streams = Enumerable.Range(0, 1_000).Select(_ => Guid.NewGuid()).ToArray();
         var total = seconds * rate;
@@ -243,10 +244,21 @@ public static class ProjectionBenchmarks
             await command.ExecuteNonQueryAsync();
         }
 
-        public Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+        public Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
         {
             var rows = batch.Events.Select(e => (e.StreamId, e.StreamVersion, ((Ticked)batch.Deserialize(e)).Amount)).ToList();
-            return UpsertAsync(null, transaction, batch.Table("stream_summary"), rows);
+            var folded = rows.GroupBy(r => r.StreamId).Select(g => (Stream: g.Key, Count: (long)g.Count(), Last: g.Max(r => r.StreamVersion), Total: g.Sum(r => r.Amount))).ToList();
+            var command = new NpgsqlBatchCommand($"""
+                INSERT INTO {batch.Table("stream_summary")} AS t (stream_id, events, last_version, total)
+                SELECT * FROM unnest(@s, @n, @v, @a)
+                ON CONFLICT (stream_id) DO UPDATE SET events = t.events + EXCLUDED.events, last_version = EXCLUDED.last_version, total = t.total + EXCLUDED.total
+                """);
+            command.Parameters.AddWithValue("s", folded.Select(f => f.Stream).ToArray());
+            command.Parameters.AddWithValue("n", folded.Select(f => f.Count).ToArray());
+            command.Parameters.AddWithValue("v", folded.Select(f => f.Last).ToArray());
+            command.Parameters.AddWithValue("a", folded.Select(f => f.Total).ToArray());
+            batch.Add(command);
+            return Task.CompletedTask;
         }
     }
 
@@ -261,7 +273,7 @@ public static class ProjectionBenchmarks
 
         public IReadOnlyList<ProjectionTable> Tables { get; } = [];
 
-        public Task ApplyAsync(ProjectionBatch batch, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+        public Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)
         {
             var now = Stopwatch.GetTimestamp();
             foreach (var e in batch.Events)
