@@ -62,6 +62,14 @@ public static class EventCatalogue
 
     public static EventDescriptor? FindByType(Type clrType) => ByType.GetValueOrDefault(clrType);
 
+    /// <summary>The stored names of these event classes (for a projection's filter), so no name is written twice.</summary>
+    public static IReadOnlySet<string> NamesOf(params Type[] clrTypes)
+    {
+        ArgumentNullException.ThrowIfNull(clrTypes);
+        return clrTypes.Select(t => (FindByType(t) ?? throw new ArgumentException($"{t.Name} is not in the event catalogue", nameof(clrTypes))).StoredName)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
     private static EventDescriptor Patient<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.PatientKind, true, description);
 

@@ -113,7 +113,7 @@ public sealed partial class EventStore
         foreach (var participant in participants.Where(p => p.AppliesTo(names)))
         {
             envelopes ??= encoded.Select((e, i) => new AppendedEnvelope(
-                new RecordedEvent(appended[i].GlobalPosition, 0, streamId, appended[i].StreamVersion, e.Source.EventId, e.StoredName, null, e.Metadata, now, null, false),
+                new RecordedEvent(appended[i].GlobalPosition, streamId, appended[i].StreamVersion, e.Source.EventId, e.StoredName, null, e.Metadata, now, null, false),
                 e.Source.Data)).ToList();
             try
             {

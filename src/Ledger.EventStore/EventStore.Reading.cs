@@ -141,7 +141,7 @@ public sealed partial class EventStore
                 data = Text(parsed.Body);
             }
 
-            events.Add(new RecordedEvent(row.Seq, 0, row.Stream, row.Version, row.Id, row.Type, data, metadata, row.At, parsed.KeyId, parsed.IsSealed && data is null));
+            events.Add(new RecordedEvent(row.Seq, row.Stream, row.Version, row.Id, row.Type, data, metadata, row.At, parsed.KeyId, parsed.IsSealed && data is null));
         }
 
         return events;

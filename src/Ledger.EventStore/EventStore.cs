@@ -62,7 +62,7 @@ public sealed partial class EventStore : IAsyncDisposable
                 table.Validate();
             }
 
-            marten.Projections.Add(new Projections.MartenProjection(projection, this), JasperFx.Events.Projections.ProjectionLifecycle.Async, projection.Name);
+            marten.Projections.Add(new Projections.MartenProjection(projection, this), JasperFx.Events.Projections.ProjectionLifecycle.Async, projection.Name, asyncConfiguration: async => async.BatchSize = LedgerMartenOptions.ProjectionBatchSize);
         }
 
         AsyncProjections = (asyncProjections ?? []).ToList();

@@ -1,3 +1,4 @@
+using Ledger.Domain;
 using Ledger.App.Patients;
 using Ledger.Domain.Access;
 using Ledger.EventStore.Projections;
@@ -15,7 +16,7 @@ public sealed class AccessJournalProjection : IProjection
 
     public string Name => "access_journal";
 
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { "access.record_accessed.v1", "access.access_denied.v1" };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(RecordAccessed), typeof(AccessDenied));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [

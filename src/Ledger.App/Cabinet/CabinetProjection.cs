@@ -1,3 +1,4 @@
+using Ledger.Domain;
 using Ledger.App.Patients;
 using Ledger.Domain.Results;
 using Ledger.EventStore.Projections;
@@ -17,11 +18,7 @@ public sealed class CabinetProjection : IProjection
 
     public string Name => "cabinet";
 
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "results.lab_result_arrived.v1", "results.instrumental_study_arrived.v1", "results.visit_protocol_recorded.v1",
-        "results.vaccination_recorded.v1", "results.corrected.v1", "results.status_changed.v1", "results.patient_resolved.v1",
-    };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(LabResultArrived), typeof(InstrumentalStudyArrived), typeof(VisitProtocolRecorded), typeof(VaccinationRecorded), typeof(ResultCorrected), typeof(ResultStatusChanged), typeof(ResultPatientResolved));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [

@@ -24,18 +24,24 @@ public static class OperationsCommands
         if (command.Get("resume") is { } resume)
         {
             await daemon.ResumeAsync(Known(daemon, resume));
-            await output.WriteLineAsync($"{resume}: resumed from the event that failed");
+            await output.WriteLineAsync($"{resume}: rebuilt with the events that had failed (after the fix) and cleared them as failures");
         }
         else if (command.Get("skip") is { } skip)
         {
             var reason = command.Get("reason") ?? throw new UsageException("--skip needs --reason TEXT (it is recorded with the skipped event)");
             await daemon.SkipAsync(Known(daemon, skip), reason);
-            await output.WriteLineAsync($"{skip}: moved past the event that failed; the skip is recorded");
+            await output.WriteLineAsync($"{skip}: the events set aside stay unapplied; the acknowledgement and its reason are recorded");
         }
         else if (command.Get("rebuild") is { } rebuild)
         {
             await daemon.RequestRebuildAsync(Known(daemon, rebuild));
-            await output.WriteLineAsync($"{rebuild}: rebuild requested; the live tables keep serving until the rebuilt ones are swapped in");
+            await output.WriteLineAsync($"{rebuild}: rebuilt beside the live tables and swapped in");
+        }
+
+        var skipped = await daemon.CountHighWaterSkipsAsync();
+        if (skipped > 0)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Marten skipped {skipped} sequence range(s) no transaction could still fill (rolled-back appends, abandoned reservations): mt_high_water_skips"));
         }
 
         foreach (var status in await daemon.GetStatusAsync())

@@ -1,3 +1,4 @@
+using Ledger.Domain;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -83,7 +84,7 @@ public sealed class ConsentsTable(PatientDirectory directory, ShareLinks links, 
 {
     public const string Name = "consents_active";
 
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { "consents.granted.v1", "consents.revoked.v1" };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(ConsentGranted), typeof(ConsentRevoked));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [

@@ -1,3 +1,4 @@
+using Ledger.Domain;
 using System.Security.Cryptography;
 using System.Text;
 using Ledger.App.Hosting;
@@ -25,11 +26,7 @@ public sealed class IngestionTables(NpgsqlDataSource dataSource, LedgerRuntime r
     public const string DocumentsByOrder = "documents_by_order";
     public const string Pending = "pending_results";
 
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "results.lab_result_arrived.v1", "results.instrumental_study_arrived.v1", "results.visit_protocol_recorded.v1",
-        "results.vaccination_recorded.v1", "results.patient_resolved.v1",
-    };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(LabResultArrived), typeof(InstrumentalStudyArrived), typeof(VisitProtocolRecorded), typeof(VaccinationRecorded), typeof(ResultPatientResolved));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [

@@ -22,7 +22,7 @@ public sealed record ResolvePendingDocument(Guid PatientId, Guid DocumentId);
 /// </summary>
 public sealed class PendingResultsTrigger(IServiceProvider services) : IInlineProjection
 {
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { "patients.registered.v1" };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(PatientRegistered));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } = [];
 

@@ -1,3 +1,4 @@
+using Ledger.Domain;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Ledger.App.Hosting;
@@ -43,11 +44,7 @@ public sealed class OrganizationDirectory(NpgsqlDataSource dataSource, LedgerRun
     private readonly ConcurrentDictionary<string, (OrganizationRow? Row, long LoadedAt)> deliveryCache = new(StringComparer.Ordinal);
     private long noCacheUntil;
 
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "organizations.registered.v1", "organizations.confirmed.v1", "organizations.rejected.v1",
-        "organizations.suspended.v1", "organizations.delivery_enabled.v1",
-    };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(OrganizationRegistered), typeof(OrganizationConfirmed), typeof(OrganizationRejected), typeof(OrganizationSuspended), typeof(OrganizationDeliveryEnabled));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [

@@ -21,7 +21,7 @@ public sealed class PatientDirectory(KeyedIdentifierHash hash, NpgsqlDataSource 
     public const string EnpKind = "enp";
     private const string Table = "patient_identifiers";
 
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { "patients.registered.v1" };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(PatientRegistered));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [

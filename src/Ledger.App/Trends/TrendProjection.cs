@@ -1,3 +1,4 @@
+using Ledger.Domain;
 using Ledger.App.Cabinet;
 using Ledger.App.Patients;
 using Ledger.Domain.Results;
@@ -20,10 +21,7 @@ public sealed class TrendProjection : IProjection
 
     public string Name => "trends";
 
-    public IReadOnlySet<string>? EventTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "results.lab_result_arrived.v1", "results.corrected.v1", "results.patient_resolved.v1",
-    };
+    public IReadOnlySet<string>? EventTypes { get; } = EventCatalogue.NamesOf(typeof(LabResultArrived), typeof(ResultCorrected), typeof(ResultPatientResolved));
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [

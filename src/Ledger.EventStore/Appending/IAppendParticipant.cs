@@ -22,10 +22,7 @@ public sealed record AppendedEnvelope(RecordedEvent Recorded, object Data)
 /// </summary>
 public interface IAppendParticipant
 {
-    /// <summary>
-    /// Whether an append of these stored event types concerns this participant. An append no participant is
-    /// concerned with can take the one-round-trip path; the default is to be concerned with every append.
-    /// </summary>
+    /// <summary>Whether an append of these stored event types concerns this participant; the default is every append.</summary>
     bool AppliesTo(IReadOnlyList<string> storedNames) => true;
 
     /// <summary>

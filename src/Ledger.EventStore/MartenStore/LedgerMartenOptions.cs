@@ -22,6 +22,9 @@ namespace Ledger.EventStore.MartenStore;
 /// </summary>
 public static class LedgerMartenOptions
 {
+    /// <summary>Events one projection batch reads and applies in one transaction (Marten's default is 500).</summary>
+    public const int ProjectionBatchSize = 5_000;
+
     internal static StoreOptions Create(NpgsqlDataSource dataSource, string schema, EventTypeRegistry registry, PayloadSerializer serializer)
     {
         var options = new StoreOptions();
@@ -41,6 +44,9 @@ public static class LedgerMartenOptions
         options.Projections.Errors.SkipSerializationErrors = true;
         options.Projections.RebuildErrors.SkipSerializationErrors = true;
         options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
+
+        // Appends NOTIFY the daemon's high-water agent, which wakes at once instead of at its next poll.
+        options.Events.UseListenNotifyForEventAppends = true;
         var useBinary = typeof(Marten.Events.IEventStoreOptions).GetMethod(nameof(Marten.Events.IEventStoreOptions.UseBinarySerializer))
             ?? throw new InvalidOperationException("Marten offers no per-type binary serializer");
         foreach (var (type, name) in registry.Registered)

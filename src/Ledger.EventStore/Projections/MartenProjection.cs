@@ -33,7 +33,7 @@ internal sealed class MartenProjection(IProjection projection, EventStore store)
             }
 
             var metadata = e.GetHeader(EventStore.MetadataHeader) is string text ? EventStore.ParseMetadata(text) : EventMetadata.Empty;
-            recorded.Add(new RecordedEvent(e.Sequence, 0, e.StreamId, e.Version, e.Id, e.EventTypeName, null, metadata, NodaTime.Instant.FromDateTimeOffset(e.Timestamp), null, false));
+            recorded.Add(new RecordedEvent(e.Sequence, e.StreamId, e.Version, e.Id, e.EventTypeName, null, metadata, NodaTime.Instant.FromDateTimeOffset(e.Timestamp), null, false));
             decoded[e.Sequence] = e.Data;
         }
 

@@ -55,6 +55,7 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
     private CancellationTokenSource? stopping;
     private Task? leading;
     private IProjectionDaemon? daemon;
+    private long lastSkips = -1;
 
     public IReadOnlyList<IProjection> Projections => projections;
 
@@ -63,9 +64,13 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
 
     private long LeadershipKey => Schema.LockKeys.Named(schema, "projection_daemon");
 
+    /// <summary>Registers the projection gauges (skipped ranges) once per process.</summary>
+    private ObservableGauge<long>? skipsGauge;
+
     /// <summary>Starts competing for leadership; the leader runs Marten's daemon until stopped.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
+        skipsGauge ??= Meter.CreateObservableGauge("ledger.projections.high_water_skips", () => Math.Max(0, Interlocked.Read(ref lastSkips)), description: "sequence ranges Marten's daemon skipped as dead");
         stopping = new CancellationTokenSource();
         leading = Task.Run(() => LeadAsync(stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -116,6 +121,7 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
                         await Task.Delay(settings.LeadershipRetryInterval, cancellationToken);
                         await using var ping = new NpgsqlCommand("SELECT 1", connection);
                         await ping.ExecuteScalarAsync(cancellationToken);
+                        await CountHighWaterSkipsAsync(cancellationToken);
                     }
                 }
                 finally

@@ -7,7 +7,6 @@ namespace Ledger.EventStore;
 /// <param name="IsErased">The payload was encrypted under a data key that has been destroyed: it is unreadable for ever.</param>
 public sealed record RecordedEvent(
     long GlobalPosition,
-    ulong TransactionId,
     Guid StreamId,
     long StreamVersion,
     Guid EventId,
@@ -48,28 +47,3 @@ public abstract record StreamPoint
     /// <summary>Everything recorded at or before this instant.</summary>
     public sealed record At(Instant Value) : StreamPoint;
 }
-
-/// <summary>A place in the global log: everything at or before (transaction id, position) has been read.</summary>
-public readonly record struct GlobalCheckpoint(ulong TransactionId, long Position) : IComparable<GlobalCheckpoint>
-{
-    public static GlobalCheckpoint Start { get; } = new(0, 0);
-
-    public int CompareTo(GlobalCheckpoint other)
-    {
-        var byTransaction = TransactionId.CompareTo(other.TransactionId);
-        return byTransaction != 0 ? byTransaction : Position.CompareTo(other.Position);
-    }
-
-    public static bool operator <(GlobalCheckpoint left, GlobalCheckpoint right) => left.CompareTo(right) < 0;
-
-    public static bool operator >(GlobalCheckpoint left, GlobalCheckpoint right) => left.CompareTo(right) > 0;
-
-    public static bool operator <=(GlobalCheckpoint left, GlobalCheckpoint right) => left.CompareTo(right) <= 0;
-
-    public static bool operator >=(GlobalCheckpoint left, GlobalCheckpoint right) => left.CompareTo(right) >= 0;
-
-    public static GlobalCheckpoint Of(RecordedEvent e) => new(e.TransactionId, e.GlobalPosition);
-}
-
-/// <summary>One batch of the global log and the checkpoint after it.</summary>
-public sealed record GlobalLogBatch(IReadOnlyList<RecordedEvent> Events, GlobalCheckpoint Checkpoint);
