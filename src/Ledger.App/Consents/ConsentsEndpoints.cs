@@ -55,7 +55,7 @@ public static class ConsentsEndpoints
         group.MapPost("/{id:guid}/revoke", RevokeAsync);
     }
 
-    private static async Task<IResult> GrantAsync(GrantConsentRequest body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, ShareLinks links, CancellationToken ct)
+    private static async Task<IResult> GrantAsync(GrantConsentRequest body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
@@ -132,25 +132,17 @@ public static class ConsentsEndpoints
         }
 
         var (token, hash) = ShareLinks.NewToken();
-        links.Expect(consentId.Value, hash);
-        try
-        {
-            var outcome = await executor.ExecuteAsync(
-                Deciders.Consent,
-                StreamIds.Consent(consentId),
-                new GrantConsent(consentId, me, doctor, snils, body.DoctorOrganization is { } o && o != Guid.Empty ? new OrganizationId(o) : null, scope, body.Purpose, from, until.Value),
-                new CommandContext(commandId, PatientHttp.Metadata(http.User, commandId), me.Value, ExpectedVersion.NoStream),
-                ct);
-            var granted = outcome.Events.OfType<ConsentGranted>().Single();
-            PatientHttp.SetETag(http.Response, outcome.Version);
-            return TypedResults.Created(
-                $"/api/v1/patients/me/consents/{consentId.Value:D}",
-                new ConsentGrantedResponse(consentId.Value, token, $"/api/v1/shared/{token}/documents", granted.ValidFrom, granted.ValidUntil, outcome.Version));
-        }
-        finally
-        {
-            links.Forget(consentId.Value);
-        }
+        var outcome = await executor.ExecuteAsync(
+            Deciders.Consent,
+            StreamIds.Consent(consentId),
+            new GrantConsent(consentId, me, doctor, snils, body.DoctorOrganization is { } o && o != Guid.Empty ? new OrganizationId(o) : null, scope, body.Purpose, from, until.Value, Convert.ToHexStringLower(hash)),
+            new CommandContext(commandId, PatientHttp.Metadata(http.User, commandId), me.Value, ExpectedVersion.NoStream),
+            ct);
+        var granted = outcome.Events.OfType<ConsentGranted>().Single();
+        PatientHttp.SetETag(http.Response, outcome.Version);
+        return TypedResults.Created(
+            $"/api/v1/patients/me/consents/{consentId.Value:D}",
+            new ConsentGrantedResponse(consentId.Value, token, $"/api/v1/shared/{token}/documents", granted.ValidFrom, granted.ValidUntil, outcome.Version));
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, ConsentsTable consents, EventStore.EventStore store, IClock clock, CancellationToken ct)

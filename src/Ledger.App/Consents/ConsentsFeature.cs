@@ -8,7 +8,6 @@ public sealed class ConsentsFeature : ILedgerFeature
 {
     public void AddServices(IServiceCollection services)
     {
-        services.AddSingleton<ShareLinks>();
         services.AddSingleton<ConsentsTable>();
     }
 

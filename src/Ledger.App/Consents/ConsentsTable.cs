@@ -49,14 +49,9 @@ public sealed record ConsentRow(
     };
 }
 
-/// <summary>
-/// Share-link tokens waiting for their consent's append: the grant endpoint puts the token's SHA-256 here, the inline
-/// projection takes it in the append's transaction. The token itself is never stored.
-/// </summary>
-public sealed class ShareLinks
+/// <summary>Share-link tokens: 256 random bits shown once; only their SHA-256 is kept (in the grant event, encrypted).</summary>
+public static class ShareLinks
 {
-    private readonly ConcurrentDictionary<Guid, byte[]> pending = new();
-
     /// <summary>A fresh token of 256 random bits (base64url) and its SHA-256.</summary>
     public static (string Token, byte[] Hash) NewToken()
     {
@@ -66,12 +61,6 @@ public sealed class ShareLinks
 
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token ?? string.Empty));
 
-    public void Expect(Guid consentId, byte[] hash) => pending[consentId] = hash;
-
-    public void Forget(Guid consentId) => pending.TryRemove(consentId, out _);
-
-    internal byte[]? Take(Guid consentId) => pending.TryRemove(consentId, out var hash) ? hash : null;
-
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
@@ -80,7 +69,7 @@ public sealed class ShareLinks
 /// revocation and the SHA-256 of its share link. Written inline, so a revocation is effective on the very next request.
 /// Whether a consent is active is decided at read time against the clock (expiry needs no job).
 /// </summary>
-public sealed class ConsentsTable(PatientDirectory directory, ShareLinks links, NpgsqlDataSource dataSource, LedgerRuntime runtime) : IInlineProjection
+public sealed class ConsentsTable(PatientDirectory directory, NpgsqlDataSource dataSource, LedgerRuntime runtime) : IInlineProjection
 {
     public const string Name = "consents_active";
 
@@ -126,7 +115,7 @@ public sealed class ConsentsTable(PatientDirectory directory, ShareLinks links, 
                     command.Parameters.AddWithValue("i", g.Scope.DocumentIds.Select(d => d.Value).ToArray());
                     command.Parameters.AddWithValue("f", g.ValidFrom.ToDateTimeUtc());
                     command.Parameters.AddWithValue("u", g.ValidUntil.ToDateTimeUtc());
-                    command.Parameters.AddWithValue("h", (object?)links.Take(g.ConsentId.Value) ?? DBNull.Value);
+                    command.Parameters.AddWithValue("h", g.ShareLinkSha256 is { } link ? Convert.FromHexString(link) : DBNull.Value);
                     break;
                 case ConsentRevoked r:
                     command.CommandText = $"UPDATE {runtime.Schema}.{Name} SET revoked_at = @r WHERE consent_id = @c AND revoked_at IS NULL";

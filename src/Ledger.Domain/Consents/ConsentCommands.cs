@@ -16,7 +16,8 @@ public sealed record GrantConsent(
     ConsentScope Scope,
     string Purpose,
     Instant? ValidFrom,
-    Instant ValidUntil) : ConsentCommand;
+    Instant ValidUntil,
+    string? ShareLinkSha256 = null) : ConsentCommand;
 
 public sealed record RevokeConsent(ConsentId ConsentId, string? Reason) : ConsentCommand;
 

@@ -65,7 +65,7 @@ public static class ConsentDecider
         }
 
         return Decisions.Emit(new ConsentGranted(
-            c.ConsentId, c.PatientId, c.DoctorName, c.DoctorSnils, c.DoctorOrganization, c.Scope, c.Purpose.Trim(), from, c.ValidUntil));
+            c.ConsentId, c.PatientId, c.DoctorName, c.DoctorSnils, c.DoctorOrganization, c.Scope, c.Purpose.Trim(), from, c.ValidUntil, c.ShareLinkSha256));
     }
 
     private static IReadOnlyList<object> Expire(ConsentState state, Instant now)

@@ -34,7 +34,11 @@ public sealed record ConsentScope(ConsentScopeKind Kind, IReadOnlyList<DocumentT
     };
 }
 
-/// <summary>A patient let a doctor see (part of) the record for a purpose, from one instant until another.</summary>
+/// <summary>
+/// A patient let a doctor see (part of) the record for a purpose, from one instant until another.
+/// <see cref="ShareLinkSha256"/> is the SHA-256 (hex) of the share link's token, so the link can be rebuilt from the
+/// events alone; the token itself is shown once and never stored. The event is encrypted under the patient's key.
+/// </summary>
 public sealed record ConsentGranted(
     ConsentId ConsentId,
     PatientId PatientId,
@@ -44,7 +48,8 @@ public sealed record ConsentGranted(
     ConsentScope Scope,
     string Purpose,
     Instant ValidFrom,
-    Instant ValidUntil);
+    Instant ValidUntil,
+    string? ShareLinkSha256 = null);
 
 /// <summary>The patient withdrew the consent; it is not active from <see cref="RevokedAt"/> on.</summary>
 public sealed record ConsentRevoked(ConsentId ConsentId, PatientId PatientId, Instant RevokedAt, string? Reason);

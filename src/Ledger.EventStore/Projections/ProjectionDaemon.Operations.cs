@@ -82,20 +82,36 @@ public sealed partial class ProjectionDaemon
                 await step.CommitAsync(cancellationToken);
             }
 
-            await using var swap = await connection.BeginTransactionAsync(cancellationToken);
-            foreach (var table in projection.Tables)
+            // Marten's daemon moves the progress row before it writes the batch's rows, so the progress row is locked
+            // first, then the live tables: the same order, no deadlock. A deadlock with another writer is retried.
+            long final = rebuilt;
+            for (var attempt = 1; ; attempt++)
             {
-                await ExecuteAsync(swap, $"LOCK TABLE {schema}.{table.Name} IN ACCESS EXCLUSIVE MODE", cancellationToken);
+                try
+                {
+                    await using var swap = await connection.BeginTransactionAsync(cancellationToken);
+                    final = (await ProgressAsync(connection, swap, cancellationToken, name)).GetValueOrDefault(name);
+                    foreach (var table in projection.Tables)
+                    {
+                        await ExecuteAsync(swap, $"LOCK TABLE {schema}.{table.Name} IN ACCESS EXCLUSIVE MODE", cancellationToken);
+                    }
+
+                    var caughtUp = rebuilt;
+                    while (caughtUp < final)
+                    {
+                        caughtUp = await ApplyRangeAsync(projection, swap, caughtUp, final, cancellationToken);
+                    }
+
+                    await ProjectionTables.SwapAsync(swap, schema, projection.Tables, cancellationToken);
+                    await swap.CommitAsync(cancellationToken);
+                    break;
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken);
+                }
             }
 
-            var final = (await ProgressAsync(connection, swap, cancellationToken, name)).GetValueOrDefault(name);
-            while (rebuilt < final)
-            {
-                rebuilt = await ApplyRangeAsync(projection, swap, rebuilt, final, cancellationToken);
-            }
-
-            await ProjectionTables.SwapAsync(swap, schema, projection.Tables, cancellationToken);
-            await swap.CommitAsync(cancellationToken);
             LogRebuilt(settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, name, final);
         }
         finally

@@ -136,6 +136,35 @@ public sealed class ShareLinkTests
     }
 
     [Fact]
+    public async Task The_consents_table_rebuilt_from_the_events_alone_keeps_every_share_link()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var id = await Seed.PatientAsync(host);
+        using var patient = host.ClientAs(Roles.Patient, id);
+        var (consent, token) = await GrantAsync(patient);
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync();
+        await using (var drop = new NpgsqlCommand("DELETE FROM ledger.consents_active", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Http.GetAsync(new Uri($"/api/v1/shared/{token}/documents", UriKind.Relative))).StatusCode);
+
+        // The inline projection applied again to the consent's stored events, in a transaction of its own.
+        var store = host.Services.GetRequiredService<EventStore.EventStore>();
+        var events = (await store.ReadStreamAsync(consent)).Select(e => new EventStore.AppendedEnvelope(e, store.Deserialize(e))).ToList();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var table = host.Services.GetRequiredService<App.Consents.ConsentsTable>();
+            await table.ApplyAsync(new EventStore.AppendContext(transaction, consent, "consent", events), events, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync(new Uri($"/api/v1/shared/{token}/documents", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task A_patient_lists_and_revokes_only_own_consents_with_if_match()
     {
         await using var host = await LedgerHost.StartAsync();

@@ -81,7 +81,9 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
             while (await reader.ReadAsync())
             {
                 var binary = reader.IsDBNull(1) ? string.Empty : System.Text.Encoding.UTF8.GetString(reader.GetFieldValue<byte[]>(1));
-                rows.Add($"{table}: {reader.GetString(0)} {binary}");
+                // Timestamps are left out of the search: their random digits could contain a short value by chance.
+                var text = System.Text.RegularExpressions.Regex.Replace(reader.GetString(0), @"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?\+\d{2}", "<time>");
+                rows.Add($"{table}: {text} {binary}");
             }
         }
 

@@ -41,7 +41,7 @@ public static class SampleEvents
 
         new ConsentGranted(
             Samples.Consent, Patient, DoctorName, DoctorSnils, Clinic, ConsentScope.OfTypes(DocumentType.LabReport),
-            "Консультация эндокринолога", Now, Now + Duration.FromDays(30)),
+            "Консультация эндокринолога", Now, Now + Duration.FromDays(30), "5b9c3a5e0b7d6f1e2a4c8d0f9e7b6a5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a"),
         new ConsentRevoked(Samples.Consent, Patient, Now + Duration.FromDays(2), "Консультация состоялась"),
         new ConsentExpired(Samples.Consent, Patient, Now + Duration.FromDays(30)),
 
