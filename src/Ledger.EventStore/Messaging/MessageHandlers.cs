@@ -31,7 +31,7 @@ public sealed class MessageHandlers
 /// <summary>
 /// What a handler gets with its message: the transaction that also completes the message (so its writes and the
 /// message's removal commit together), and helpers to append events and send follow-up messages through it.
-/// An append must be the transaction's first write: append first, then other writes.
+///
 /// </summary>
 public sealed class MessageContext
 {
@@ -64,7 +64,7 @@ public sealed class MessageContext
 
     internal bool Appended { get; private set; }
 
-    /// <summary>Appends events in the handling transaction (before any other write of it).</summary>
+    /// <summary>Appends events in the handling transaction.</summary>
     public async Task<AppendResult> AppendAsync(Guid streamId, string streamType, ExpectedVersion expected, IReadOnlyList<EventToAppend> events, AppendOptions? options = null, CancellationToken cancellationToken = default)
     {
         var result = await outbox.Store.AppendAsync(Transaction, streamId, streamType, expected, events, options, cancellationToken);
