@@ -31,7 +31,6 @@ public sealed class MessageHandlers
 /// <summary>
 /// What a handler gets with its message: the transaction that also completes the message (so its writes and the
 /// message's removal commit together), and helpers to append events and send follow-up messages through it.
-///
 /// </summary>
 public sealed class MessageContext
 {
