@@ -37,7 +37,7 @@ public sealed class AccessJournalProjection : IProjection
                 outcome text NOT NULL,
                 reason_code text NULL);
             CREATE INDEX {name}_patient ON {table} (patient_id, recorded_at)
-            """),
+            """) { PatientColumn = "patient_id" },
     ];
 
     public Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)

@@ -19,5 +19,5 @@ public sealed class CabinetFeature : ILedgerFeature
     public IEnumerable<IProjection> Projections(IServiceProvider services) => [new CabinetProjection(), new TrendProjection()];
 
     public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) =>
-        [new ReadModelTables(new ProjectionTable(CabinetQueries.VisitsTable, "CREATE TABLE {table} (patient_id uuid PRIMARY KEY, last_visit_at timestamptz NOT NULL)"))];
+        [new ReadModelTables(new ProjectionTable(CabinetQueries.VisitsTable, "CREATE TABLE {table} (patient_id uuid PRIMARY KEY, last_visit_at timestamptz NOT NULL)") { PatientColumn = "patient_id" })];
 }

@@ -45,7 +45,7 @@ public sealed class CabinetProjection : IProjection
                 updated_at timestamptz NOT NULL);
             CREATE INDEX {name}_patient ON {table} (patient_id, event_at DESC);
             CREATE INDEX {name}_digest ON {table} (identifier_digest)
-            """),
+            """) { PatientColumn = "patient_id", DigestColumn = "identifier_digest" },
     ];
 
     public Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)

@@ -90,7 +90,7 @@ public sealed class ConsentsTable(PatientDirectory directory, NpgsqlDataSource d
                 revoked_at timestamptz NULL,
                 share_token_sha256 bytea UNIQUE NULL);
             CREATE INDEX {name}_patient ON {table} (patient_id)
-            """),
+            """) { PatientColumn = "patient_id" },
     ];
 
     public async Task ApplyAsync(AppendContext context, IReadOnlyList<AppendedEnvelope> events, CancellationToken cancellationToken)

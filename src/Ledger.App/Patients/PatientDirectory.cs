@@ -25,7 +25,7 @@ public sealed class PatientDirectory(KeyedIdentifierHash hash, NpgsqlDataSource 
 
     public IReadOnlyList<ProjectionTable> Tables { get; } =
     [
-        new(Table, "CREATE TABLE {table} (digest text PRIMARY KEY, patient_id uuid NOT NULL, kind text NOT NULL)"),
+        new(Table, "CREATE TABLE {table} (digest text PRIMARY KEY, patient_id uuid NOT NULL, kind text NOT NULL)") { PatientColumn = "patient_id" },
     ];
 
     /// <summary>The keyed digest of a СНИЛС (its 11 digits).</summary>

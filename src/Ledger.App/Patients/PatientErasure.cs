@@ -32,20 +32,15 @@ public sealed class PatientErasure(
     PatientDirectory directory,
     EventStore.EventStore store,
     Outbox outbox,
-    IClock clock) : IMessageHandler<PurgePatientReadModels>
+    IClock clock,
+    IReadOnlyList<IInlineProjection> inlineProjections,
+    IReadOnlyList<IProjection> projections) : IMessageHandler<PurgePatientReadModels>
 {
     public const string Table = "patient_erasures";
 
-    /// <summary>Read-model tables keyed by patient id, and whether they also hold rows keyed by identifier digest.</summary>
-    public static IReadOnlyList<(string Table, bool ByDigest)> PatientTables { get; } =
-    [
-        ("cabinet_documents", true),
-        ("trend_points", true),
-        ("access_journal", false),
-        ("consents_active", false),
-        ("cabinet_visits", false),
-        ("patient_identifiers", false),
-    ];
+    /// <summary>Every read-model table that declares it holds a patient's rows (<see cref="ProjectionTable.PatientColumn"/>).</summary>
+    public IReadOnlyList<ProjectionTable> PatientTables { get; } =
+        inlineProjections.SelectMany(p => p.Tables).Concat(projections.SelectMany(p => p.Tables)).Where(t => t.PatientColumn is not null).ToList();
 
     public static ProjectionTable Definition { get; } = new(Table, """
         CREATE TABLE {table} (patient_id uuid PRIMARY KEY, digests text[] NOT NULL, erased_at timestamptz NOT NULL, erased_by uuid NULL)
@@ -116,11 +111,12 @@ public sealed class PatientErasure(
     public async Task PurgeAsync(NpgsqlTransaction transaction, Guid patientId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        foreach (var (table, byDigest) in PatientTables)
+        foreach (var declared in PatientTables)
         {
-            var sql = byDigest
-                ? $"DELETE FROM {runtime.Schema}.{table} t USING {runtime.Schema}.{Table} e WHERE e.patient_id = @p AND (t.patient_id = e.patient_id OR t.identifier_digest = ANY(e.digests))"
-                : $"DELETE FROM {runtime.Schema}.{table} WHERE patient_id = @p";
+            var table = declared.Name;
+            var sql = declared.DigestColumn is { } digest
+                ? $"DELETE FROM {runtime.Schema}.{table} t USING {runtime.Schema}.{Table} e WHERE e.patient_id = @p AND (t.{declared.PatientColumn} = e.patient_id OR t.{digest} = ANY(e.digests))"
+                : $"DELETE FROM {runtime.Schema}.{table} WHERE {declared.PatientColumn} = @p";
             await using var exists = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", transaction.Connection, transaction);
             exists.Parameters.AddWithValue("t", $"{runtime.Schema}.{table}");
             if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)

@@ -43,7 +43,7 @@ public sealed class TrendProjection : IProjection
                 PRIMARY KEY (document_id, seq));
             CREATE INDEX {name}_series ON {table} (patient_id, loinc, observed_at) WHERE patient_id IS NOT NULL;
             CREATE INDEX {name}_digest ON {table} (identifier_digest) WHERE identifier_digest IS NOT NULL
-            """),
+            """) { PatientColumn = "patient_id", DigestColumn = "identifier_digest" },
     ];
 
     public async Task ApplyAsync(ProjectionBatch batch, CancellationToken cancellationToken)

@@ -33,6 +33,15 @@ public sealed record ProjectionTable(string Name, string CreateSql)
     /// <summary>The suffix of a table's shadow copy during a rebuild.</summary>
     public const string ShadowSuffix = "__rebuild";
 
+    /// <summary>
+    /// The column that names the patient a row belongs to, when the table holds a patient's data: erasure purges every
+    /// such table by it (no feature keeps a list of other features' tables). Null for tables without patient data.
+    /// </summary>
+    public string? PatientColumn { get; init; }
+
+    /// <summary>A column that holds the identifier digest of a patient not yet registered; erasure purges by it too.</summary>
+    public string? DigestColumn { get; init; }
+
     internal string Render(string schema, string name) => CreateSql
         .Replace("{table}", $"{schema}.{name}", StringComparison.Ordinal)
         .Replace("{name}", name, StringComparison.Ordinal)

@@ -26,6 +26,21 @@ public sealed class ErasureTests
     }
 
     [Fact]
+    public async Task Every_read_model_table_with_a_patient_column_declares_it_so_erasure_purges_it()
+    {
+        await using var host = await LedgerHost.StartAsync(runBackgroundWork: false);
+        var tables = host.Services.GetRequiredService<IReadOnlyList<EventStore.Projections.IInlineProjection>>().SelectMany(p => p.Tables)
+            .Concat(host.Services.GetRequiredService<IReadOnlyList<EventStore.Projections.IProjection>>().SelectMany(p => p.Tables))
+            .ToList();
+        var erasure = host.Services.GetRequiredService<global::Ledger.App.Patients.PatientErasure>();
+
+        var undeclared = tables.Where(t => t.CreateSql.Contains("patient_id", StringComparison.Ordinal) && t.PatientColumn is null && t.Name != global::Ledger.App.Patients.PatientErasure.Table).Select(t => t.Name).ToList();
+
+        Assert.Empty(undeclared);
+        Assert.Equal(Tables.Order(StringComparer.Ordinal), erasure.PatientTables.Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Erasing_a_patient_purges_every_read_model_and_a_rebuild_keeps_them_out()
     {
         await using var host = await LedgerHost.StartAsync();
