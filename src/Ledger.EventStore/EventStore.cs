@@ -209,28 +209,40 @@ public sealed partial class EventStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Serializes and, when asked, seals each payload once, before any transaction opens.</summary>
+    /// <summary>Serializes and, when asked, seals each payload once, before any transaction opens (one key lookup an append).</summary>
     private async Task<Encoded[]> EncodeAsync(Guid streamId, IReadOnlyList<EventToAppend> events, AppendOptions? options, CancellationToken cancellationToken)
     {
+        var names = new string[events.Count];
+        var jsons = new byte[events.Count][];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var (storedName, serialized) = Registry.Serialize(events[i].Data);
+            names[i] = storedName;
+            jsons[i] = JsonbText.RenderUtf8(serialized); // one canonical text, readable in the clear (no \u escapes)
+        }
+
+        var stored = new byte[events.Count][];
+        if (options?.EncryptFor is { } subject)
+        {
+            var keys = protector ?? throw new InvalidOperationException("an append asks for encryption but the store has no payload protector configured");
+            var sealedPayloads = await keys.EncryptManyAsync(subject, jsons.Select((json, i) => ((ReadOnlyMemory<byte>)json, (ReadOnlyMemory<byte>)AssociatedData(streamId, events[i].EventId))).ToList(), cancellationToken);
+            for (var i = 0; i < events.Count; i++)
+            {
+                stored[i] = StoredPayload.ForSealed(sealedPayloads[i].KeyId, streamId, events[i].EventId, sealedPayloads[i].Ciphertext);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                stored[i] = StoredPayload.ForClear(jsons[i]);
+            }
+        }
+
         var encoded = new Encoded[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            var e = events[i];
-            var (storedName, serialized) = Registry.Serialize(e.Data);
-            var json = JsonbText.RenderUtf8(serialized); // one canonical text, readable in the clear (no \u escapes)
-            byte[] stored;
-            if (options?.EncryptFor is { } subject)
-            {
-                var keys = protector ?? throw new InvalidOperationException("an append asks for encryption but the store has no payload protector configured");
-                var sealedPayload = await keys.EncryptAsync(subject, json, AssociatedData(streamId, e.EventId), cancellationToken);
-                stored = StoredPayload.ForSealed(sealedPayload.KeyId, streamId, e.EventId, sealedPayload.Ciphertext);
-            }
-            else
-            {
-                stored = StoredPayload.ForClear(json);
-            }
-
-            encoded[i] = new Encoded(e, storedName, stored, MetadataText(e.Metadata), e.Metadata ?? EventMetadata.Empty);
+            encoded[i] = new Encoded(events[i], names[i], stored[i], MetadataText(events[i].Metadata), events[i].Metadata ?? EventMetadata.Empty);
         }
 
         return encoded;

@@ -28,8 +28,11 @@ internal static class AesGcmEnvelope
     private const int BrotliQuality = 1;
     private const int BrotliWindow = 22;
 
-    public static byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData) =>
-        Encrypt(key, Version, plaintext, associatedData);
+    public static byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData)
+    {
+        using var aes = new AesGcm(key, TagSize);
+        return Encrypt(aes, Version, plaintext, associatedData);
+    }
 
     /// <summary>
     /// Version 2 when the plaintext is at least <paramref name="threshold"/> bytes long and its compressed form is
@@ -37,9 +40,17 @@ internal static class AesGcmEnvelope
     /// </summary>
     public static byte[] SealCompressed(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, int threshold)
     {
+        using var aes = new AesGcm(key, TagSize);
+        return SealCompressed(aes, plaintext, associatedData, threshold);
+    }
+
+    /// <summary>The same with an AES-GCM instance the caller reuses (several payloads under one key: one append's events).</summary>
+    public static byte[] SealCompressed(AesGcm aes, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData, int threshold)
+    {
+        ArgumentNullException.ThrowIfNull(aes);
         if (plaintext.Length < threshold)
         {
-            return Seal(key, plaintext, associatedData);
+            return Encrypt(aes, Version, plaintext, associatedData);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(4 + BrotliEncoder.GetMaxCompressedLength(plaintext.Length));
@@ -47,11 +58,11 @@ internal static class AesGcmEnvelope
         {
             if (!BrotliEncoder.TryCompress(plaintext, buffer.AsSpan(4), out var written, BrotliQuality, BrotliWindow) || 4 + written >= plaintext.Length)
             {
-                return Seal(key, plaintext, associatedData);
+                return Encrypt(aes, Version, plaintext, associatedData);
             }
 
             BinaryPrimitives.WriteInt32LittleEndian(buffer, plaintext.Length);
-            return Encrypt(key, CompressedVersion, buffer.AsSpan(0, 4 + written), associatedData);
+            return Encrypt(aes, CompressedVersion, buffer.AsSpan(0, 4 + written), associatedData);
         }
         finally
         {
@@ -91,14 +102,13 @@ internal static class AesGcmEnvelope
         return Decompress(body);
     }
 
-    private static byte[] Encrypt(ReadOnlySpan<byte> key, byte version, ReadOnlySpan<byte> body, ReadOnlySpan<byte> associatedData)
+    private static byte[] Encrypt(AesGcm aes, byte version, ReadOnlySpan<byte> body, ReadOnlySpan<byte> associatedData)
     {
         var output = new byte[Overhead + body.Length];
         output[0] = version;
         var nonce = output.AsSpan(1, NonceSize);
         var tag = output.AsSpan(1 + NonceSize, TagSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagSize);
         aes.Encrypt(nonce, body, output.AsSpan(Overhead), tag, version == Version ? associatedData : VersionedData(version, associatedData));
         return output;
     }

@@ -86,6 +86,25 @@ public sealed class DataKeyProtector : IPayloadProtector
         return new EncryptedPayload(key.KeyId, AesGcmEnvelope.SealCompressed(key.Key, plaintext.Span, associatedData.Span, CompressionThreshold));
     }
 
+    public async Task<IReadOnlyList<EncryptedPayload>> EncryptManyAsync(Guid subjectId, IReadOnlyList<(ReadOnlyMemory<byte> Plaintext, ReadOnlyMemory<byte> AssociatedData)> payloads, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        var key = await SubjectKeyAsync(subjectId, cancellationToken);
+        if (key.Key is null)
+        {
+            throw new SubjectErasedException(subjectId);
+        }
+
+        using var aes = new System.Security.Cryptography.AesGcm(key.Key, AesGcmEnvelope.TagSize);
+        var result = new EncryptedPayload[payloads.Count];
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            result[i] = new EncryptedPayload(key.KeyId, AesGcmEnvelope.SealCompressed(aes, payloads[i].Plaintext.Span, payloads[i].AssociatedData.Span, CompressionThreshold));
+        }
+
+        return result;
+    }
+
     public async Task<byte[]?> DecryptAsync(Guid keyId, ReadOnlyMemory<byte> ciphertext, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken)
     {
         var key = await KeyAsync(keyId, cancellationToken);

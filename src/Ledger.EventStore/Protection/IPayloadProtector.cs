@@ -12,6 +12,22 @@ public interface IPayloadProtector
     /// </summary>
     Task<EncryptedPayload> EncryptAsync(Guid subjectId, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Encrypts several payloads under the subject's data key (one append's events): the key is looked up once. Each
+    /// payload still gets a nonce of its own.
+    /// </summary>
+    async Task<IReadOnlyList<EncryptedPayload>> EncryptManyAsync(Guid subjectId, IReadOnlyList<(ReadOnlyMemory<byte> Plaintext, ReadOnlyMemory<byte> AssociatedData)> payloads, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        var result = new EncryptedPayload[payloads.Count];
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            result[i] = await EncryptAsync(subjectId, payloads[i].Plaintext, payloads[i].AssociatedData, cancellationToken);
+        }
+
+        return result;
+    }
+
     /// <summary>The plaintext, or null when the key has been destroyed (the payload is erased for ever).</summary>
     Task<byte[]?> DecryptAsync(Guid keyId, ReadOnlyMemory<byte> ciphertext, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken);
 }
