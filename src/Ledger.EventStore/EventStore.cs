@@ -37,6 +37,7 @@ public sealed partial class EventStore : IAsyncDisposable
     private readonly int lockClass;
     private readonly DocumentStore documents;
     private readonly List<IAppendParticipant> participants = [];
+    private readonly CommitNotifier notifier;
 
     private static readonly System.Text.Json.JsonSerializerOptions MetadataJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
@@ -54,6 +55,7 @@ public sealed partial class EventStore : IAsyncDisposable
         schema = Options.Schema;
         lockClass = LockKeys.StreamClass(schema);
         serializer = new PayloadSerializer(registry, protector);
+        notifier = new CommitNotifier(dataSource, Options.NotificationChannel);
         var marten = LedgerMartenOptions.Create(dataSource, schema, registry, serializer);
         foreach (var projection in asyncProjections ?? [])
         {
@@ -83,13 +85,17 @@ public sealed partial class EventStore : IAsyncDisposable
     public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>Raised in this process after a commit that appended events (wakes local readers at once).</summary>
-    public event Action? Committed;
+    public event Action? Committed
+    {
+        add => notifier.Committed += value;
+        remove => notifier.Committed -= value;
+    }
 
     /// <summary>Adds work that runs inside every append's transaction, after the events (inline projections, outbox).</summary>
     public void AddParticipant(IAppendParticipant participant) => participants.Add(participant ?? throw new ArgumentNullException(nameof(participant)));
 
     /// <summary>Wakes local readers after a commit of events appended in a caller's transaction.</summary>
-    public void NotifyCommitted() => Committed?.Invoke();
+    public void NotifyCommitted() => notifier.Notify();
 
     /// <summary>Creates or upgrades Marten's event tables and the ledger's own tables beside them.</summary>
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
@@ -168,10 +174,10 @@ public sealed partial class EventStore : IAsyncDisposable
         return Registry.Deserialize(recorded.EventType, recorded.Data);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         documents.Dispose();
-        return ValueTask.CompletedTask;
+        await notifier.DisposeAsync();
     }
 
     /// <summary>The hash of one event as stored by Marten: <c>SHA-256(previous ‖ canonical bytes)</c>, tag <c>ledger.event.v2</c>.</summary>

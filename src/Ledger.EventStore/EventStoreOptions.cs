@@ -6,8 +6,11 @@ public sealed record EventStoreOptions
     /// <summary>The PostgreSQL schema that holds the store's tables.</summary>
     public string Schema { get; init; } = "ledger";
 
-    /// <summary>The LISTEN/NOTIFY channel that wakes readers of the global log after commits.</summary>
-    public string NotificationChannel => Schema + "_events";
+    /// <summary>
+    /// The LISTEN/NOTIFY channel that wakes readers after commits (Marten's high-water agent, the message dispatchers):
+    /// Marten's own channel for appended events.
+    /// </summary>
+    public string NotificationChannel => Marten.Events.Daemon.HighWater.PostgresqlListenWakeup.DefaultChannel;
 
     /// <summary>Throws when the schema name is not a plain lower-case identifier.</summary>
     public void Validate()

@@ -45,8 +45,11 @@ public static class LedgerMartenOptions
         options.Projections.RebuildErrors.SkipSerializationErrors = true;
         options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
 
-        // Appends NOTIFY the daemon's high-water agent, which wakes at once instead of at its next poll.
-        options.Events.UseListenNotifyForEventAppends = true;
+        // The ledger NOTIFYs Marten's channel after its commits, coalesced to at most one every 20 ms and outside the
+        // append's transaction (CommitNotifier); the daemon's high-water agent listens and wakes at once. Marten's own
+        // NOTIFY inside every append (UseListenNotifyForEventAppends) serialised the commits of 1-event appends.
+        options.Projections.Wakeup = new Marten.Events.Daemon.HighWater.PostgresqlListenWakeup(
+            dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Marten.Events.Daemon.HighWater.PostgresqlListenWakeup.DefaultChannel);
         var useBinary = typeof(Marten.Events.IEventStoreOptions).GetMethod(nameof(Marten.Events.IEventStoreOptions.UseBinarySerializer))
             ?? throw new InvalidOperationException("Marten offers no per-type binary serializer");
         foreach (var (type, name) in registry.Registered)
