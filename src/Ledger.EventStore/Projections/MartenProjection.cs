@@ -49,8 +49,15 @@ internal sealed class MartenProjection(IProjection projection, EventStore store)
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Name the event that fails (Marten's poison-pill handling sets exactly that one aside).
-            throw new JasperFx.Events.Daemon.ApplyEventException(await FindFailingAsync(events, recorded, decoded, cancellation) ?? events[0], ex);
+            // Name the event that fails (Marten's poison-pill handling sets exactly that one aside); a batch that
+            // fails while each of its events applies alone is the daemon's to retry, with no event blamed.
+            var failing = await FindFailingAsync(events, recorded, decoded, cancellation);
+            if (failing is null)
+            {
+                throw;
+            }
+
+            throw new JasperFx.Events.Daemon.ApplyEventException(failing, ex);
         }
 
         foreach (var command in batch.Writes)

@@ -30,6 +30,15 @@ public sealed record ProjectionDaemonOptions
     /// <summary>How often a node that does not lead tries to take the leadership lock.</summary>
     public TimeSpan LeadershipRetryInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a node that has just taken the lock waits before it starts Marten's daemon, so that a leader which lost
+    /// its lock notices (at its next heartbeat) and stops first; null for twice <see cref="LeadershipRetryInterval"/>.
+    /// </summary>
+    public TimeSpan? TakeoverDelay { get; init; }
+
+    /// <summary>How long a shard that Marten's daemon paused after an error stays paused before the leader restarts it.</summary>
+    public TimeSpan PausedShardRestartDelay { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Events read and applied per transaction during a rebuild.</summary>
     public int RebuildBatchSize { get; init; } = 1_000;
 
@@ -110,7 +119,16 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
                     }
                 }
 
-                LogLeading(settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, schema);
+                LogLeading(Logger, schema);
+
+                // A leader that lost its lock may still be applying a batch; Marten's conditional progress update
+                // rolls back whichever of the two commits second, and waiting here makes that rare.
+                await Task.Delay(settings.TakeoverDelay ?? settings.LeadershipRetryInterval * 2, cancellationToken);
+                await using (var held = new NpgsqlCommand("SELECT 1", connection))
+                {
+                    await held.ExecuteScalarAsync(cancellationToken);
+                }
+
                 daemon = await store.Documents.BuildProjectionDaemonAsync(logger: settings.Logger);
                 await daemon.StartAllAsync();
                 try
@@ -122,6 +140,7 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
                         await using var ping = new NpgsqlCommand("SELECT 1", connection);
                         await ping.ExecuteScalarAsync(cancellationToken);
                         await CountHighWaterSkipsAsync(cancellationToken);
+                        await RestartPausedShardsAsync(daemon, cancellationToken);
                     }
                 }
                 finally
@@ -138,11 +157,37 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                LogLeadershipLost(settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, ex.GetType().Name);
+                LogLeadershipLost(Logger, ex.GetType().Name);
                 await Task.Delay(settings.LeadershipRetryInterval, CancellationToken.None);
             }
         }
     }
+
+    /// <summary>
+    /// Marten's daemon pauses a shard whose batch fails for a reason other than one event (a conflict with a leader
+    /// that has just lost its lock, a lost connection, a full disk); the leader restarts it from its stored progress.
+    /// </summary>
+    private async Task RestartPausedShardsAsync(IProjectionDaemon running, CancellationToken cancellationToken)
+    {
+        foreach (var agent in running.CurrentAgents())
+        {
+            if (agent.Status == JasperFx.AgentStatus.Running || (agent.PausedTime is { } paused && DateTimeOffset.UtcNow - paused < settings.PausedShardRestartDelay))
+            {
+                continue;
+            }
+
+            var name = agent.Name.Identity;
+            LogRestartingShard(Logger, name, agent.Failure?.ExceptionType ?? "unknown");
+            if (agent.Status == JasperFx.AgentStatus.Paused)
+            {
+                running.EjectPausedShard(name);
+            }
+
+            await running.StartAgentAsync(name, cancellationToken);
+        }
+    }
+
+    private ILogger Logger => settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     /// <summary>Waits until every projection has applied every committed event (Marten's non-stale check).</summary>
     public Task WaitForCatchUpAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
@@ -157,6 +202,9 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
 
     [LoggerMessage(Level = LogLevel.Information, Message = "this node now leads the projections of schema {Schema}")]
     private static partial void LogLeading(ILogger logger, string schema);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "projection shard {Shard} was paused after {Error}; restarting it from its stored progress")]
+    private static partial void LogRestartingShard(ILogger logger, string shard, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "projection leadership lost ({Error}); trying again")]
     private static partial void LogLeadershipLost(ILogger logger, string error);

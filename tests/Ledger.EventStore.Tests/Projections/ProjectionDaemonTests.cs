@@ -77,6 +77,36 @@ public sealed class ProjectionDaemonTests(PostgresDatabase database) : IClassFix
     }
 
     [Fact]
+    public async Task A_shard_paused_by_a_failing_write_is_restarted_and_catches_up_once_the_fault_is_mended()
+    {
+        var schema = NewSchema();
+        var projection = new CountingProjection();
+        await using var node = await NodeAsync(schema, projection);
+        var stream = Guid.NewGuid();
+
+        // A row already in the table makes the batch's write fail in the database (no one event is at fault).
+        await using (var block = node.DataSource.CreateCommand($"INSERT INTO {schema}.counts (stream_id, version, position) VALUES (@s, 1, 0)"))
+        {
+            block.Parameters.AddWithValue("s", stream);
+            await block.ExecuteNonQueryAsync();
+        }
+
+        await node.Store.AppendAsync(stream, "counter", ExpectedVersion.NoStream, [EventToAppend.New(new Counted(1, 1)), EventToAppend.New(new Counted(1, 2))]);
+        await node.Daemon.StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(0L, (await node.Daemon.GetStatusAsync("counts"))!.Position);
+
+        await using (var mend = node.DataSource.CreateCommand($"DELETE FROM {schema}.counts"))
+        {
+            await mend.ExecuteNonQueryAsync();
+        }
+
+        await node.Daemon.WaitForCatchUpAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([(stream, 2L, 2L)], await ProjectionTesting.RowsAsync(node.DataSource, schema, "counts"));
+        Assert.Equal(ProjectionState.Running, (await node.Daemon.GetStatusAsync("counts"))!.State);
+    }
+
+    [Fact]
     public async Task A_rebuild_during_appends_swaps_in_a_complete_table_and_readers_never_see_it_half_built()
     {
         var schema = NewSchema();
@@ -119,11 +149,12 @@ public sealed class ProjectionDaemonTests(PostgresDatabase database) : IClassFix
         var stream = Guid.NewGuid();
         var bad = EventToAppend.New(new Counted(1, 2));
         poisoned.Poison = bad.EventId;
-        await node.Daemon.StartAsync();
 
+        // Appended before the daemon starts, the three events reach the projections in one batch.
         await node.Store.AppendAsync(stream, "counter", ExpectedVersion.NoStream, [EventToAppend.New(new Counted(1, 1))]);
         await node.Store.AppendAsync(stream, "counter", ExpectedVersion.Exactly(1), [bad]);
         await node.Store.AppendAsync(stream, "counter", ExpectedVersion.Exactly(2), [EventToAppend.New(new Counted(1, 3))]);
+        await node.Daemon.StartAsync();
         await node.Daemon.WaitForCatchUpAsync(TimeSpan.FromSeconds(30));
 
         var failed = (await node.Daemon.GetStatusAsync("counts"))!;
