@@ -16,7 +16,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: dotnet run -c Release --project bench/Ledger.Benchmarks -- <benchmark> [options]
           append       [--seconds N] [--connection CS] [--profile]           appends of 1 and 100 events: raw INSERTs, vanilla Marten, the ledger
-          projections  [--events N] [--messages N] [--seconds N] [--rate N]   catch-up, outbox dispatch, append-to-projected latency
+          projections  [--events N] [--seconds N] [--rate N]   catch-up, append-to-projected latency
           ingestion    [--seconds N] [--clients N] [--rate N] [--connection CS] HL7 v2 over MLLP and HTTP: max rate, ACK latency
           cabinet      [--patients N] [--documents N] [--seconds N] [--clients N]  cabinet list and trend queries over HTTP, p50/p99
         """);

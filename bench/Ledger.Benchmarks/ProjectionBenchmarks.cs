@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Ledger.EventStore;
-using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Serialization;
 using Ledger.Testing;
@@ -11,14 +10,13 @@ using Npgsql;
 
 namespace Ledger.Benchmarks;
 
-/// <summary>Projection catch-up, outbox dispatch and append-to-projected latency, on a durable throwaway cluster.</summary>
+/// <summary>Projection catch-up and append-to-projected latency, on a durable throwaway cluster.</summary>
 public static class ProjectionBenchmarks
 {
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var events = Argument(args, "--events", 1_000_000);
-        var messages = Argument(args, "--messages", 50_000);
         var seconds = Argument(args, "--seconds", 20);
         var rate = Argument(args, "--rate", 500);
 
@@ -29,7 +27,6 @@ public static class ProjectionBenchmarks
         Console.WriteLine($"durable cluster; {Environment.ProcessorCount} cores");
 
         await CatchUpAsync(dataSource, clock, events);
-        await DispatchAsync(dataSource, clock, messages);
         await LatencyAsync(dataSource, clock, seconds, rate);
         return 0;
     }
@@ -100,60 +97,6 @@ public static class ProjectionBenchmarks
         Console.WriteLine($"    raw PostgreSQL baseline (SELECT + INSERT ... ON CONFLICT DO UPDATE per 2,000): {Rate(count, baseline)} events/s");
     }
 
-    private static async Task DispatchAsync(NpgsqlDataSource dataSource, IClock clock, int count)
-    {
-        await using var store = new EventStore.EventStore(dataSource, Registry(), clock, new EventStoreOptions { Schema = "bench_outbox" });
-        await store.MigrateAsync();
-        var outbox = new Outbox(store, new EventTypeRegistry().Register<Nudged>("bench.nudged.v1"), clock);
-        for (var sent = 0; sent < count; sent += 1_000)
-        {
-            await outbox.SendAsync(Enumerable.Range(sent, Math.Min(1_000, count - sent)).Select(i => new OutgoingMessage(new Nudged(i))).ToList());
-        }
-
-        await using var dispatcher = new MessageDispatcher(outbox, new MessageHandlers().Add(new NoOpHandler()), clock, new MessageDispatcherOptions { BatchSize = 200, MaxConcurrency = 8 });
-        var timer = Stopwatch.StartNew();
-        await dispatcher.StartAsync();
-        await using var remaining = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM bench_outbox.messages)");
-        while ((bool)(await remaining.ExecuteScalarAsync())!)
-        {
-            await Task.Delay(20);
-        }
-
-        var elapsed = timer.Elapsed;
-        await dispatcher.StopAsync();
-        Console.WriteLine($"(b) outbox dispatch, no-op handler, {count:N0} messages: {elapsed.TotalSeconds:F1} s = {Rate(count, elapsed)} messages/s");
-
-        // Raw PostgreSQL: the same per-message work (take one due message, record it handled, commit) by 8 workers.
-        for (var sent = 0; sent < count; sent += 1_000)
-        {
-            await outbox.SendAsync(Enumerable.Range(sent, Math.Min(1_000, count - sent)).Select(i => new OutgoingMessage(new Nudged(i))).ToList());
-        }
-
-        timer.Restart();
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            while (true)
-            {
-                await using var connection = await dataSource.OpenConnectionAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                await using var take = new NpgsqlCommand("""
-                    WITH taken AS (DELETE FROM bench_outbox.messages WHERE message_id = (
-                        SELECT message_id FROM bench_outbox.messages WHERE due_at <= now() ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                        RETURNING message_id, message_type)
-                    INSERT INTO bench_outbox.handled_messages (message_id, message_type, handled_by, handled_at)
-                    SELECT message_id, message_type, 'baseline', now() FROM taken
-                    """, connection, transaction);
-                if (await take.ExecuteNonQueryAsync() == 0)
-                {
-                    return;
-                }
-
-                await transaction.CommitAsync();
-            }
-        })));
-        Console.WriteLine($"    raw PostgreSQL baseline (one transaction per message, 8 workers): {Rate(count, timer.Elapsed)} messages/s");
-    }
-
     private static async Task LatencyAsync(NpgsqlDataSource dataSource, IClock clock, int seconds, int rate)
     {
         var projection = new LatencyProjection();
@@ -208,13 +151,6 @@ public static class ProjectionBenchmarks
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private sealed record Ticked(int Writer, int Sequence, decimal Amount);
-
-    private sealed record Nudged(int Number);
-
-    private sealed class NoOpHandler : IMessageHandler<Nudged>
-    {
-        public Task HandleAsync(Nudged message, MessageContext context, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 
     /// <summary>One row per stream: event count, last version and running total, upserted for every event (folded per batch).</summary>
     private sealed class StreamSummaryProjection : IProjection

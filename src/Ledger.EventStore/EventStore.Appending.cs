@@ -49,7 +49,7 @@ public sealed partial class EventStore
             serializer.Prepare(e.Source.Data, e.Stored);
         }
 
-        await using var session = documents.LightweightSession(SessionOptions.ForTransaction(transaction));
+        await using var session = Documents.LightweightSession(SessionOptions.ForTransaction(transaction));
         var datas = encoded.Select(e => e.Source.Data).ToArray();
         var action = row is null
             ? session.Events.StartStream(streamId, datas)
@@ -84,7 +84,7 @@ public sealed partial class EventStore
             appended.Add(new AppendedEvent(encoded[i].Source.EventId, version + i + 1, action.Events[i].Sequence));
         }
 
-        await RunParticipantsAsync(transaction, streamId, streamType, encoded, appended, now, cancellationToken);
+        var afterCommit = await RunParticipantsAsync(transaction, streamId, streamType, encoded, appended, now, cancellationToken);
         if (extraWrites.Count > 0)
         {
             try
@@ -98,18 +98,19 @@ public sealed partial class EventStore
             }
         }
 
-        return new AppendResult(streamId, version + encoded.Length, appended, AlreadyStored: false);
+        return new AppendResult(streamId, version + encoded.Length, appended, AlreadyStored: false) { AfterCommit = afterCommit };
     }
 
-    private async Task RunParticipantsAsync(NpgsqlTransaction transaction, Guid streamId, string streamType, Encoded[] encoded, List<AppendedEvent> appended, Instant now, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Func<CancellationToken, Task>>> RunParticipantsAsync(NpgsqlTransaction transaction, Guid streamId, string streamType, Encoded[] encoded, List<AppendedEvent> appended, Instant now, CancellationToken cancellationToken)
     {
         if (participants.Count == 0)
         {
-            return;
+            return [];
         }
 
         var names = encoded.Select(e => e.StoredName).ToList();
         List<AppendedEnvelope>? envelopes = null;
+        var afterCommit = new List<Func<CancellationToken, Task>>();
         foreach (var participant in participants.Where(p => p.AppliesTo(names)))
         {
             envelopes ??= encoded.Select((e, i) => new AppendedEnvelope(
@@ -117,7 +118,7 @@ public sealed partial class EventStore
                 e.Source.Data)).ToList();
             try
             {
-                await participant.OnAppendingAsync(new AppendContext(transaction, streamId, streamType, envelopes), cancellationToken);
+                await participant.OnAppendingAsync(new AppendContext(transaction, streamId, streamType, envelopes) { Committed = afterCommit }, cancellationToken);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
@@ -125,6 +126,8 @@ public sealed partial class EventStore
                 throw new WrongExpectedVersionException(streamId, ExpectedVersion.Any, appended[0].StreamVersion - 1);
             }
         }
+
+        return afterCommit;
     }
 
     /// <summary>Takes the stream's transaction lock and reads its row and head hash, in one round trip.</summary>

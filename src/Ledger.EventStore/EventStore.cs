@@ -35,7 +35,8 @@ public sealed partial class EventStore : IAsyncDisposable
     private readonly PayloadSerializer serializer;
     private readonly string schema;
     private readonly int lockClass;
-    private readonly DocumentStore documents;
+    private readonly Lazy<IDocumentStore> lazyDocuments;
+    private readonly bool ownsDocuments;
     private readonly List<IAppendParticipant> participants = [];
     private readonly CommitNotifier notifier;
 
@@ -44,7 +45,17 @@ public sealed partial class EventStore : IAsyncDisposable
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>A store with a Marten document store of its own (tools, tests).</summary>
     public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, IClock clock, EventStoreOptions? options = null, IPayloadProtector? protector = null, Action<StoreOptions>? configureMarten = null, IEnumerable<Projections.IProjection>? asyncProjections = null)
+        : this(dataSource, registry, clock, options, protector, configureMarten, asyncProjections, documents: null)
+    {
+    }
+
+    /// <summary>
+    /// A store over a Marten document store built elsewhere from <see cref="MartenOptions"/> (the host's, through
+    /// <c>AddMarten</c>, so that Wolverine integrates with it): <paramref name="documents"/> is called once, on first use.
+    /// </summary>
+    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, IClock clock, EventStoreOptions? options, IPayloadProtector? protector, Action<StoreOptions>? configureMarten, IEnumerable<Projections.IProjection>? asyncProjections, Func<IDocumentStore>? documents)
     {
         this.dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
         Registry = registry ?? throw new ArgumentNullException(nameof(registry));
@@ -69,8 +80,13 @@ public sealed partial class EventStore : IAsyncDisposable
 
         AsyncProjections = (asyncProjections ?? []).ToList();
         configureMarten?.Invoke(marten);
-        documents = new DocumentStore(marten);
+        MartenOptions = marten;
+        ownsDocuments = documents is null;
+        lazyDocuments = new Lazy<IDocumentStore>(documents ?? (() => new DocumentStore(marten)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>Marten's options for the ledger's events (see <see cref="MartenStore.LedgerMartenOptions"/>).</summary>
+    public StoreOptions MartenOptions { get; }
 
     public EventTypeRegistry Registry { get; }
 
@@ -80,7 +96,7 @@ public sealed partial class EventStore : IAsyncDisposable
     public EventStoreOptions Options { get; }
 
     /// <summary>Marten's document store, configured for the ledger (projections are added through the constructor's <c>configureMarten</c>).</summary>
-    public IDocumentStore Documents => documents;
+    public IDocumentStore Documents => lazyDocuments.Value;
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -100,7 +116,7 @@ public sealed partial class EventStore : IAsyncDisposable
     /// <summary>Creates or upgrades Marten's event tables and the ledger's own tables beside them.</summary>
     public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
     {
-        await documents.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await Documents.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         return await Migrator.MigrateAsync(dataSource, schema, Migrator.EventStoreMigrations, "event_store", cancellationToken);
     }
 
@@ -121,7 +137,7 @@ public sealed partial class EventStore : IAsyncDisposable
             }
 
             await transaction.CommitAsync(cancellationToken);
-            NotifyCommitted();
+            await CommittedAsync(result, CancellationToken.None);
             return result;
         }
         catch (WrongExpectedVersionException) when (connection.State == System.Data.ConnectionState.Open)
@@ -149,6 +165,31 @@ public sealed partial class EventStore : IAsyncDisposable
         return await AppendCoreAsync(transaction, ownsTransaction: false, streamId, streamType, expected, encoded, options?.Writes ?? [], cancellationToken);
     }
 
+    /// <summary>
+    /// After the caller committed an append made in its transaction: wakes local readers and runs what the append's
+    /// participants asked to run after the commit. Appends in a transaction of their own do this themselves.
+    /// </summary>
+    public async Task CommittedAsync(AppendResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        NotifyCommitted();
+        foreach (var work in result.AfterCommit)
+        {
+            try
+            {
+                await work(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The work only hastens what recovery does anyway (messages stored in the transaction are kept).
+                AfterCommitFailed?.Invoke(ex);
+            }
+        }
+    }
+
+    /// <summary>Raised when work registered with <see cref="AppendContext.AfterCommit"/> throws (the append stands).</summary>
+    public event Action<Exception>? AfterCommitFailed;
+
     /// <summary>Marks a stream archived (Marten's archive): reads go on working, appends are refused.</summary>
     public async Task ArchiveStreamAsync(Guid streamId, CancellationToken cancellationToken = default)
     {
@@ -157,7 +198,7 @@ public sealed partial class EventStore : IAsyncDisposable
             throw new StreamNotFoundException(streamId);
         }
 
-        await using var session = documents.LightweightSession();
+        await using var session = Documents.LightweightSession();
         session.Events.ArchiveStream(streamId);
         await session.SaveChangesAsync(cancellationToken);
     }
@@ -176,7 +217,11 @@ public sealed partial class EventStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        documents.Dispose();
+        if (ownsDocuments && lazyDocuments.IsValueCreated)
+        {
+            lazyDocuments.Value.Dispose();
+        }
+
         await notifier.DisposeAsync();
     }
 

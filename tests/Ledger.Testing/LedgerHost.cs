@@ -51,7 +51,8 @@ public sealed class LedgerHost : IAsyncDisposable
         {
             DaemonOptions = new EventStore.Projections.ProjectionDaemonOptions { LeadershipRetryInterval = TimeSpan.FromMilliseconds(200) },
             ConfigureMarten = marten => marten.Projections.FastPollingTime = TimeSpan.FromMilliseconds(50),
-            DispatcherOptions = new EventStore.Messaging.MessageDispatcherOptions { PollInterval = TimeSpan.FromMilliseconds(50) },
+            KeyCacheTtl = Duration.FromSeconds(1),
+            Messaging = new EventStore.Messaging.MessagingOptions { PollingInterval = TimeSpan.FromMilliseconds(200), RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500)] },
         };
         var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", configure: configure);
         await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();

@@ -59,7 +59,7 @@ public static class OperationsCommands
         await using var database = await Database.OpenAsync(settings, log);
         await using var app = ServeCommand.BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, LedgerKeys.Load(settings.Home, log), clock, RunBackgroundWork: false), urls: null);
         await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
-        var dispatcher = app.Services.GetRequiredService<MessageDispatcher>();
+        var deadLetters = new DeadLetters(app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>(), settings.Schema);
         if (command.Get("replay") is { } replay)
         {
             if (!Guid.TryParse(replay, out var id))
@@ -67,16 +67,21 @@ public static class OperationsCommands
                 throw new UsageException($"--replay needs a message id (a uuid), not '{replay}'");
             }
 
-            await dispatcher.ReplayDeadLetterAsync(id);
-            await output.WriteLineAsync($"{id}: queued again as a fresh message");
+            if (!await deadLetters.ReplayAsync(id))
+            {
+                throw new UsageException($"no dead letter with id {id}");
+            }
+
+            await output.WriteLineAsync($"{id}: marked for replay; a running node moves it back into its queue within its polling interval");
             return 0;
         }
 
-        var letters = await dispatcher.ListDeadLettersAsync(command.GetInt("limit") ?? 100);
+        var letters = await deadLetters.ListAsync(command.GetInt("limit") ?? 100);
         foreach (var letter in letters)
         {
-            // The payload is not printed: an operator needs the id, the type and the error to decide on a replay.
-            await output.WriteLineAsync($"{letter.MessageId} {letter.MessageType} attempts {letter.Attempts} first {letter.FirstAttemptAt} last {letter.LastAttemptAt} dead {letter.DeadAt}: {letter.Error.ReplaceLineEndings(" ")}");
+            // The body is not printed: an operator needs the id, the type and the error to decide on a replay.
+            var state = letter.Replayable ? " (replay requested)" : string.Empty;
+            await output.WriteLineAsync($"{letter.MessageId} {letter.MessageType} sent {letter.SentAt:O}{state}: {letter.ExceptionType}: {letter.ExceptionMessage.ReplaceLineEndings(" ")}");
         }
 
         await output.WriteLineAsync($"{letters.Count} dead letter(s)");

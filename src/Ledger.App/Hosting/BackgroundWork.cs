@@ -1,10 +1,9 @@
-using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
 
 namespace Ledger.App.Hosting;
 
-/// <summary>Runs the projection daemon and the message dispatcher for as long as the host runs.</summary>
-public sealed partial class BackgroundWork(ProjectionDaemon daemon, MessageDispatcher dispatcher, LedgerStartup startup, LedgerRuntime runtime, EventStore.EventStore store, ILogger<BackgroundWork> logger) : IHostedService, IDisposable
+/// <summary>Runs the projection daemon and the checkpoint schedule for as long as the host runs.</summary>
+public sealed partial class BackgroundWork(ProjectionDaemon daemon, LedgerStartup startup, LedgerRuntime runtime, EventStore.EventStore store, ILogger<BackgroundWork> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource stopping = new();
     private Task? checkpoints;
@@ -13,7 +12,6 @@ public sealed partial class BackgroundWork(ProjectionDaemon daemon, MessageDispa
     {
         await startup.EnsureReadyAsync(cancellationToken);
         await daemon.StartAsync(cancellationToken);
-        await dispatcher.StartAsync(cancellationToken);
         checkpoints = Task.Run(() => CheckpointsAsync(stopping.Token), CancellationToken.None);
     }
 
@@ -25,7 +23,6 @@ public sealed partial class BackgroundWork(ProjectionDaemon daemon, MessageDispa
             await checkpoints;
         }
 
-        await dispatcher.StopAsync(cancellationToken);
         await daemon.StopAsync(cancellationToken);
     }
 

@@ -1,6 +1,4 @@
-using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
-using Ledger.EventStore.Serialization;
 
 namespace Ledger.App.Hosting;
 
@@ -26,13 +24,9 @@ public interface ILedgerFeature
     /// <summary>Projections written in the append's transaction (strongly consistent).</summary>
     IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) => [];
 
-    /// <summary>Message classes with their stored names.</summary>
-    void AddMessageTypes(EventTypeRegistry messageTypes)
-    {
-    }
-
-    /// <summary>Message handlers, one per message class.</summary>
-    void AddHandlers(MessageHandlers handlers, IServiceProvider services)
-    {
-    }
+    /// <summary>
+    /// The feature's Wolverine handler classes (listed, not discovered). Each message class they handle names its
+    /// stored identity with <c>[MessageIdentity]</c>.
+    /// </summary>
+    IEnumerable<Type> MessageHandlers => [];
 }

@@ -4,13 +4,16 @@ using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Protection;
 using Ledger.EventStore.Serialization;
+using Marten;
+using Wolverine;
+using Wolverine.Marten;
 using NodaTime;
 using Npgsql;
 
 namespace Ledger.App.Hosting;
 
 /// <summary>What the ledger runs with.</summary>
-/// <param name="RunBackgroundWork">Run the projection daemon and the message dispatcher in this process.</param>
+/// <param name="RunBackgroundWork">Run the projection daemon and the checkpoint schedule in this process (Wolverine's handlers run wherever the host runs).</param>
 public sealed record LedgerRuntime(string ConnectionString, string Schema, LedgerKeys Keys, IClock Clock, bool RunBackgroundWork = true)
 {
     public ProjectionDaemonOptions DaemonOptions { get; init; } = new();
@@ -21,7 +24,17 @@ public sealed record LedgerRuntime(string ConnectionString, string Schema, Ledge
     /// <summary>Further Marten settings (tests shorten the daemon's polling).</summary>
     public Action<Marten.StoreOptions>? ConfigureMarten { get; init; }
 
-    public MessageDispatcherOptions DispatcherOptions { get; init; } = new();
+    /// <summary>How long unwrapped data keys stay cached (the second purge after an erasure waits this plus 5 s).</summary>
+    public Duration KeyCacheTtl { get; init; } = DataKeyProtector.DefaultCacheTtl;
+
+    /// <summary>Retries and polling of the follow-up messages (Wolverine).</summary>
+    public MessagingOptions Messaging { get; init; } = new();
+
+    /// <summary>
+    /// How Wolverine loads its handler code: <see cref="JasperFx.CodeGeneration.TypeLoadMode.Static"/> (pre-generated,
+    /// the release build) or generated at run time (debug builds, tests).
+    /// </summary>
+    public JasperFx.CodeGeneration.TypeLoadMode CodeMode { get; init; } = LedgerCode.DefaultMode;
 }
 
 /// <summary>The ledger's services, composed explicitly.</summary>
@@ -39,7 +52,7 @@ public static class LedgerServices
         services.AddSingleton(_ => LedgerDataSource.Create(runtime.ConnectionString));
         services.AddSingleton<IReadOnlyList<IInlineProjection>>(sp => features.SelectMany(f => f.InlineProjections(sp)).ToList());
         services.AddSingleton<IReadOnlyList<IProjection>>(sp => features.SelectMany(f => f.Projections(sp)).ToList());
-        services.AddSingleton(sp => new DataKeyProtector(sp.GetRequiredService<NpgsqlDataSource>(), runtime.Schema, runtime.Keys.MasterKeys, runtime.Clock));
+        services.AddSingleton(sp => new DataKeyProtector(sp.GetRequiredService<NpgsqlDataSource>(), runtime.Schema, runtime.Keys.MasterKeys, runtime.Clock, runtime.KeyCacheTtl));
         services.AddSingleton(sp =>
         {
             var store = new EventStore.EventStore(
@@ -49,7 +62,8 @@ public static class LedgerServices
                 new EventStoreOptions { Schema = runtime.Schema },
                 sp.GetRequiredService<DataKeyProtector>(),
                 runtime.ConfigureMarten,
-                sp.GetRequiredService<IReadOnlyList<IProjection>>());
+                sp.GetRequiredService<IReadOnlyList<IProjection>>(),
+                () => sp.GetRequiredService<Marten.IDocumentStore>());
             foreach (var projection in sp.GetRequiredService<IReadOnlyList<IInlineProjection>>())
             {
                 store.AddInlineProjection(projection);
@@ -57,26 +71,13 @@ public static class LedgerServices
 
             return store;
         });
-        services.AddSingleton(sp =>
-        {
-            var messageTypes = new EventTypeRegistry(Domain.Serialization.DomainJson.Options);
-            foreach (var feature in features)
-            {
-                feature.AddMessageTypes(messageTypes);
-            }
 
-            return new Outbox(sp.GetRequiredService<EventStore.EventStore>(), messageTypes, runtime.Clock);
-        });
-        services.AddSingleton(sp =>
-        {
-            var handlers = new MessageHandlers();
-            foreach (var feature in features)
-            {
-                feature.AddHandlers(handlers, sp);
-            }
-
-            return new MessageDispatcher(sp.GetRequiredService<Outbox>(), handlers, runtime.Clock, runtime.DispatcherOptions with { Logger = sp.GetService<ILoggerFactory>()?.CreateLogger<MessageDispatcher>() });
-        });
+        // Marten's store is the host's (built from the ledger's options), so that Wolverine keeps its inbox, outbox,
+        // scheduled messages and dead letters in the ledger's schema beside the events.
+        services.AddMarten(sp => sp.GetRequiredService<EventStore.EventStore>().MartenOptions)
+            .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = runtime.Schema);
+        services.AddWolverine(options => LedgerMessaging.Configure(options, runtime.Messaging, features.SelectMany(f => f.MessageHandlers), runtime.CodeMode));
+        services.AddSingleton<TransactionalOutbox>();
         services.AddSingleton(sp => new ProjectionDaemon(
             sp.GetRequiredService<EventStore.EventStore>(),
             sp.GetRequiredService<IReadOnlyList<IProjection>>(),

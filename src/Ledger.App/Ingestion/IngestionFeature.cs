@@ -41,19 +41,7 @@ public sealed class IngestionFeature : ILedgerFeature
     public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) =>
         [services.GetRequiredService<IngestionTables>(), services.GetRequiredService<PendingResultsTrigger>()];
 
-    public void AddMessageTypes(EventTypeRegistry messageTypes)
-    {
-        ArgumentNullException.ThrowIfNull(messageTypes);
-        messageTypes.Register<ResolvePendingResults>("ingestion.resolve_pending_results.v1");
-        messageTypes.Register<ResolvePendingDocument>("ingestion.resolve_pending_document.v1");
-    }
-
-    public void AddHandlers(MessageHandlers handlers, IServiceProvider services)
-    {
-        ArgumentNullException.ThrowIfNull(handlers);
-        handlers.Add(new ResolvePendingResultsHandler(services.GetRequiredService<IngestionTables>()));
-        handlers.Add(new ResolvePendingDocumentHandler(services.GetRequiredService<EventStore.EventStore>()));
-    }
+    public IEnumerable<Type> MessageHandlers => [typeof(ResolvePendingResultsHandler), typeof(ResolvePendingDocumentHandler)];
 
     /// <summary>Registers the ingestion's own event types (see <see cref="DeliveryRefusals"/>).</summary>
     public static void RegisterEvents(EventTypeRegistry registry) => DeliveryRefusals.RegisterEvents(registry);

@@ -7,13 +7,18 @@ using Ledger.Domain.Results;
 using Ledger.EventStore;
 using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
+using Npgsql;
+using Wolverine;
+using Wolverine.Attributes;
 
 namespace Ledger.App.Ingestion;
 
 /// <summary>A cabinet was opened: find the results that arrived for its identifiers before it existed.</summary>
+[MessageIdentity("ingestion.resolve_pending_results.v1")]
 public sealed record ResolvePendingResults(Guid PatientId, IReadOnlyList<string> Digests);
 
 /// <summary>Attach one pending document to its patient.</summary>
+[MessageIdentity("ingestion.resolve_pending_document.v1")]
 public sealed record ResolvePendingDocument(Guid PatientId, Guid DocumentId);
 
 /// <summary>
@@ -31,7 +36,7 @@ public sealed class PendingResultsTrigger(IServiceProvider services) : IInlinePr
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(events);
         var directory = services.GetRequiredService<PatientDirectory>();
-        var outbox = services.GetRequiredService<Outbox>();
+        var outbox = services.GetRequiredService<TransactionalOutbox>();
         foreach (var registered in events.Select(e => e.Data).OfType<PatientRegistered>())
         {
             var digests = new List<string> { directory.Digest(registered.Snils) };
@@ -40,39 +45,48 @@ public sealed class PendingResultsTrigger(IServiceProvider services) : IInlinePr
                 digests.Add(directory.Digest(enp));
             }
 
-            await outbox.EnqueueAsync(context.Transaction, new ResolvePendingResults(registered.PatientId.Value, digests), cancellationToken: cancellationToken);
+            await outbox.SendAsync(context, new ResolvePendingResults(registered.PatientId.Value, digests));
         }
     }
 }
 
-/// <summary>Fans out one <see cref="ResolvePendingDocument"/> per pending document (one document per transaction).</summary>
-public sealed class ResolvePendingResultsHandler(IngestionTables tables) : IMessageHandler<ResolvePendingResults>
+/// <summary>
+/// Fans out one <see cref="ResolvePendingDocument"/> per pending document (Wolverine cascades them, one document per
+/// message). Delivered twice, it sends the same documents again, and those appends are idempotent.
+/// </summary>
+public static class ResolvePendingResultsHandler
 {
-    public async Task HandleAsync(ResolvePendingResults message, MessageContext context, CancellationToken cancellationToken)
+    public static async Task<IEnumerable<ResolvePendingDocument>> HandleAsync(ResolvePendingResults message, IngestionTables tables, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(context);
-        foreach (var document in await tables.PendingAsync(context.Transaction, message.Digests, cancellationToken))
-        {
-            await context.SendAsync(new ResolvePendingDocument(message.PatientId, document), cancellationToken: cancellationToken);
-        }
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var documents = await tables.PendingAsync(transaction, message.Digests, cancellationToken);
+        return documents.Select(document => new ResolvePendingDocument(message.PatientId, document)).ToList();
     }
 }
 
-/// <summary>Appends <see cref="ResultPatientResolved"/> to the document; the pending row goes with it (inline).</summary>
-public sealed class ResolvePendingDocumentHandler(EventStore.EventStore store) : IMessageHandler<ResolvePendingDocument>
+/// <summary>
+/// Appends <see cref="ResultPatientResolved"/> to the document; the pending row goes with it (inline). The event ids
+/// derive from the document and the patient, so a second delivery appends nothing.
+/// </summary>
+public static class ResolvePendingDocumentHandler
 {
-    public async Task HandleAsync(ResolvePendingDocument message, MessageContext context, CancellationToken cancellationToken)
+    public static async Task HandleAsync(ResolvePendingDocument message, Envelope envelope, EventStore.EventStore store, NodaTime.IClock clock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
         var decider = Deciders.Result;
         var (state, version) = await store.AggregateAsync(message.DocumentId, decider.Initial, decider.Evolve, cancellationToken: cancellationToken);
         var documentId = new DocumentId(message.DocumentId);
         IReadOnlyList<object> events;
         try
         {
-            events = decider.Decide(new ResolveResultPatient(documentId, new PatientId(message.PatientId)), state, context.Now);
+            events = decider.Decide(new ResolveResultPatient(documentId, new PatientId(message.PatientId)), state, clock.GetCurrentInstant());
         }
         catch (DomainRejection)
         {
@@ -86,11 +100,11 @@ public sealed class ResolvePendingDocumentHandler(EventStore.EventStore store) :
         }
 
         var commandId = IngestionTables.Derive("resolve", message.DocumentId.ToString("N"), message.PatientId.ToString("N"));
-        await context.AppendAsync(
+        await store.AppendAsync(
             StreamIds.Result(documentId),
             decider.StreamKind,
             ExpectedVersion.Exactly(version),
-            events.Select((e, i) => new EventToAppend(CommandExecutor.EventIdFor(commandId, i), e, new EventMetadata(CausationId: context.MessageId, ActorKind: "system"))).ToList(),
+            events.Select((e, i) => new EventToAppend(CommandExecutor.EventIdFor(commandId, i), e, new EventMetadata(CausationId: envelope.Id, ActorKind: "system"))).ToList(),
             new AppendOptions { EncryptFor = message.PatientId },
             cancellationToken);
     }

@@ -14,7 +14,23 @@ using Npgsql;
 namespace Ledger.App.Patients;
 
 /// <summary>A scheduled second purge of an erased patient's read models, once every node's key cache has expired.</summary>
+[Wolverine.Attributes.MessageIdentity("patients.purge_read_models.v1")]
 public sealed record PurgePatientReadModels(Guid PatientId);
+
+/// <summary>The second purge: deletes what a node with a still-cached key may have projected meanwhile (idempotent).</summary>
+public static class PurgePatientReadModelsHandler
+{
+    public static async Task HandleAsync(PurgePatientReadModels message, PatientErasure erasure, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(erasure);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await erasure.PurgeAsync(transaction, message.PatientId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
 
 /// <summary>
 /// Crypto-shredding of a patient (<c>POST /api/v1/patients/{id}/erase</c>, admin): records the erasure in
@@ -31,10 +47,10 @@ public sealed class PatientErasure(
     DataKeyProtector keys,
     PatientDirectory directory,
     EventStore.EventStore store,
-    Outbox outbox,
+    TransactionalOutbox outbox,
     IClock clock,
     IReadOnlyList<IInlineProjection> inlineProjections,
-    IReadOnlyList<IProjection> projections) : IMessageHandler<PurgePatientReadModels>
+    IReadOnlyList<IProjection> projections)
 {
     public const string Table = "patient_erasures";
 
@@ -95,16 +111,11 @@ public sealed class PatientErasure(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await PurgeAsync(transaction, patient.Value, cancellationToken);
-        await outbox.EnqueueAsync(transaction, new PurgePatientReadModels(patient.Value), clock.GetCurrentInstant() + keys.CacheTtl + Duration.FromSeconds(5), cancellationToken: cancellationToken);
+        var messages = await outbox.EnlistAsync(transaction);
+        await messages.ScheduleAsync(new PurgePatientReadModels(patient.Value), (keys.CacheTtl + Duration.FromSeconds(5)).ToTimeSpan());
         await transaction.CommitAsync(cancellationToken);
+        await messages.FlushAsync();
         return true;
-    }
-
-    public Task HandleAsync(PurgePatientReadModels message, MessageContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(context);
-        return PurgeAsync(context.Transaction, message.PatientId, cancellationToken);
     }
 
     /// <summary>Deletes the patient's rows (and rows kept under their identifier digests) from every read model.</summary>

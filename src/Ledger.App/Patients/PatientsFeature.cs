@@ -23,15 +23,5 @@ public sealed class PatientsFeature : ILedgerFeature
     public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) =>
         [services.GetRequiredService<PatientDirectory>(), new ReadModelTables(PatientErasure.Definition)];
 
-    public void AddMessageTypes(EventTypeRegistry messageTypes)
-    {
-        ArgumentNullException.ThrowIfNull(messageTypes);
-        messageTypes.Register<PurgePatientReadModels>("patients.purge_read_models.v1");
-    }
-
-    public void AddHandlers(MessageHandlers handlers, IServiceProvider services)
-    {
-        ArgumentNullException.ThrowIfNull(handlers);
-        handlers.Add(services.GetRequiredService<PatientErasure>());
-    }
+    public IEnumerable<Type> MessageHandlers => [typeof(PurgePatientReadModelsHandler)];
 }

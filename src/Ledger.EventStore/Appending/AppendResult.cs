@@ -11,4 +11,7 @@ public sealed record AppendResult(Guid StreamId, long NextExpectedVersion, IRead
     public long FirstPosition => Events.Count == 0 ? 0 : Events.Min(e => e.GlobalPosition);
 
     public long LastPosition => Events.Count == 0 ? 0 : Events.Max(e => e.GlobalPosition);
+
+    /// <summary>What the append's participants asked to run after the commit (<see cref="AppendContext.AfterCommit"/>).</summary>
+    internal IReadOnlyList<Func<CancellationToken, Task>> AfterCommit { get; init; } = [];
 }

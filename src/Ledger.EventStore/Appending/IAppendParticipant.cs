@@ -7,7 +7,17 @@ public sealed record AppendContext(
     NpgsqlTransaction Transaction,
     Guid StreamId,
     string StreamType,
-    IReadOnlyList<AppendedEnvelope> Events);
+    IReadOnlyList<AppendedEnvelope> Events)
+{
+    internal List<Func<CancellationToken, Task>> Committed { get; init; } = [];
+
+    /// <summary>
+    /// Work to run once the append has committed (hand the messages written in the transaction to Wolverine). It runs
+    /// after the store's own commit, or when the caller of an append in its own transaction calls
+    /// <see cref="EventStore.CommittedAsync"/>. It must not be needed for correctness: a failure is left to recovery.
+    /// </summary>
+    public void AfterCommit(Func<CancellationToken, Task> work) => Committed.Add(work ?? throw new ArgumentNullException(nameof(work)));
+}
 
 /// <summary>An appended event with its object (not yet committed).</summary>
 public sealed record AppendedEnvelope(RecordedEvent Recorded, object Data)

@@ -48,6 +48,12 @@ public sealed class PendingResultsTests(DeliveryHost host) : IClassFixture<Deliv
         Assert.Equal(["results.lab_result_arrived.v1", "results.patient_resolved.v1"], events.Select(e => e.EventType).ToArray());
         Assert.Equal(patient, (await host.DocumentAsync(documentId)).Patient!.PatientId);
         Assert.Equal(0, await host.ScalarAsync($"SELECT count(*) FROM ledger.pending_results WHERE document_id = '{documentId}'"));
+
+        // Delivered again (a redelivery after a crash), both messages change nothing.
+        var bus = host.Host.Services.GetRequiredService<Wolverine.IMessageBus>();
+        await bus.InvokeAsync(new Ledger.App.Ingestion.ResolvePendingDocument(patient.Value, documentId));
+        await bus.InvokeAsync(new Ledger.App.Ingestion.ResolvePendingResults(patient.Value, [host.Host.Services.GetRequiredService<Ledger.App.Patients.PatientDirectory>().Digest(Snils.Parse("112-233-445 95"))]));
+        Assert.Equal(2, (await host.Store.ReadStreamAsync(documentId)).Count);
     }
 
     [Fact]

@@ -1,0 +1,65 @@
+using JasperFx.CodeGeneration;
+using Wolverine;
+using Wolverine.ErrorHandling;
+
+namespace Ledger.EventStore.Messaging;
+
+/// <summary>How the ledger's follow-up messages are retried and polled (Wolverine's settings, see docs/messaging.md).</summary>
+public sealed record MessagingOptions
+{
+    /// <summary>
+    /// The waits before each retry of a failed message (a scheduled retry: the message leaves the queue and comes back
+    /// when due, so other messages go on meanwhile). After the last one the message becomes a dead letter.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> RetryDelays { get; init; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)];
+
+    /// <summary>How often a node looks for scheduled messages (and retries) that are due.</summary>
+    public TimeSpan PollingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long handled message ids are kept, so a message delivered again within it is recognised.</summary>
+    public TimeSpan KeepHandledFor { get; init; } = TimeSpan.FromDays(7);
+
+    internal void Validate()
+    {
+        if (RetryDelays.Count == 0 || RetryDelays.Any(d => d <= TimeSpan.Zero))
+        {
+            throw new ArgumentException("RetryDelays needs at least one positive wait");
+        }
+
+        if (PollingInterval <= TimeSpan.Zero || KeepHandledFor <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("PollingInterval and KeepHandledFor must be positive");
+        }
+    }
+}
+
+/// <summary>
+/// The ledger's Wolverine configuration: durable local queues for every message (stored in Wolverine's tables in the
+/// ledger's schema, through Marten's integration), the handlers the features list (no scanning), retries on a
+/// schedule, then Wolverine's dead letters.
+/// </summary>
+public static class LedgerMessaging
+{
+    public static void Configure(WolverineOptions options, MessagingOptions settings, IEnumerable<Type> handlerTypes, TypeLoadMode codeMode)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(handlerTypes);
+        settings.Validate();
+        options.ServiceName = "ledger";
+        options.Discovery.DisableConventionalDiscovery();
+        foreach (var type in handlerTypes)
+        {
+            options.Discovery.IncludeType(type);
+        }
+
+        options.Policies.UseDurableLocalQueues();
+        options.Durability.ScheduledJobPollingTime = settings.PollingInterval;
+        options.Durability.KeepAfterMessageHandling = settings.KeepHandledFor;
+        // A concurrency conflict is retried at once (the handler reloads the stream); anything else waits.
+        options.OnException<WrongExpectedVersionException>().RetryWithCooldown(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500))
+            .Then.ScheduleRetry([.. settings.RetryDelays]).Then.MoveToErrorQueue();
+        options.OnException<Exception>().ScheduleRetry([.. settings.RetryDelays]).Then.MoveToErrorQueue();
+        options.CodeGeneration.TypeLoadMode = codeMode;
+    }
+}
