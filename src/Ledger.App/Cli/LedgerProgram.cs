@@ -26,6 +26,8 @@ public static class LedgerProgram
           dead-letters messages that failed every attempt      options: [--replay MESSAGE-ID] [--limit N]
           export   write the compliance NDJSON export to a file  options: --out FILE [--from T] [--to T]
                    [--stream-type T] [--patient UUID] [--connection CS]; check it with tools/verify_export.py
+          codegen  write Wolverine's handler code for release builds   options: --output DIR
+                   (default src/Ledger.App/Internal/Generated; run it from a debug build after changing a handler)
           help     print this text
 
         The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
@@ -68,6 +70,9 @@ public static class LedgerProgram
                 case "export":
                     command.AllowOnly("out", "from", "to", "stream-type", "patient", "connection");
                     return await ExportCommand.RunAsync(command, settings, output, error);
+                case "codegen":
+                    command.AllowOnly("output");
+                    return await CodegenCommand.RunAsync(command.Get("output"), clock, output);
                 case "verify":
                     command.AllowOnly("connection", "public-key");
                     return await MaintenanceCommands.VerifyAsync(settings, command.Get("public-key"), output, error);

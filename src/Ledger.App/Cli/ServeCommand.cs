@@ -21,13 +21,16 @@ public static class ServeCommand
             urls,
             configure: mllpPort is { } port ? b => b.Configuration[Ingestion.IngestionFeature.MllpPortKey] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
+
+        // Started before the demo data: its registrations send follow-up messages, which need Wolverine running.
+        await app.StartAsync();
         if (demo)
         {
             await new Demo.DemoData(app.Services.GetRequiredService<Streams.CommandExecutor>(), app.Services.GetRequiredService<TokenService>(), clock).SeedAsync(output);
         }
 
         await output.WriteLineAsync($"ledger is listening on {urls} (health: {urls.Split(';')[0].TrimEnd('/')}/health)");
-        await app.RunAsync();
+        await app.WaitForShutdownAsync();
         return 0;
     }
 
@@ -43,6 +46,11 @@ public static class ServeCommand
         }
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // Marten logs every schema change as SQL and Wolverine its start-up steps at Information: warnings are enough.
+        builder.Logging.AddFilter("Marten", LogLevel.Warning);
+        builder.Logging.AddFilter("Wolverine", LogLevel.Warning);
+        builder.Logging.AddFilter("JasperFx", LogLevel.Warning);
         builder.Services.AddLedger(runtime, features);
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

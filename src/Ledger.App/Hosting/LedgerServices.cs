@@ -35,6 +35,9 @@ public sealed record LedgerRuntime(string ConnectionString, string Schema, Ledge
     /// the release build) or generated at run time (debug builds, tests).
     /// </summary>
     public JasperFx.CodeGeneration.TypeLoadMode CodeMode { get; init; } = LedgerCode.DefaultMode;
+
+    /// <summary>Where <c>ledger codegen</c> writes the generated handler code; null for Wolverine's default.</summary>
+    public string? GeneratedCodePath { get; init; }
 }
 
 /// <summary>The ledger's services, composed explicitly.</summary>
@@ -76,7 +79,7 @@ public static class LedgerServices
         // scheduled messages and dead letters in the ledger's schema beside the events.
         services.AddMarten(sp => sp.GetRequiredService<EventStore.EventStore>().MartenOptions)
             .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = runtime.Schema);
-        services.AddWolverine(options => LedgerMessaging.Configure(options, runtime.Messaging, features.SelectMany(f => f.MessageHandlers), runtime.CodeMode));
+        services.AddWolverine(options => LedgerMessaging.Configure(options, runtime.Messaging, features.SelectMany(f => f.MessageHandlers), runtime.CodeMode, typeof(LedgerServices).Assembly, runtime.GeneratedCodePath));
         services.AddSingleton<TransactionalOutbox>();
         services.AddSingleton(sp => new ProjectionDaemon(
             sp.GetRequiredService<EventStore.EventStore>(),

@@ -40,7 +40,9 @@ public sealed record MessagingOptions
 /// </summary>
 public static class LedgerMessaging
 {
-    public static void Configure(WolverineOptions options, MessagingOptions settings, IEnumerable<Type> handlerTypes, TypeLoadMode codeMode)
+    /// <param name="applicationAssembly">The assembly that holds the handlers and, for <see cref="TypeLoadMode.Static"/>, their generated code.</param>
+    /// <param name="generatedCodePath">Where generated code is written (<c>ledger codegen</c>); null for Wolverine's default.</param>
+    public static void Configure(WolverineOptions options, MessagingOptions settings, IEnumerable<Type> handlerTypes, TypeLoadMode codeMode, System.Reflection.Assembly applicationAssembly, string? generatedCodePath = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(settings);
@@ -60,6 +62,11 @@ public static class LedgerMessaging
         options.OnException<WrongExpectedVersionException>().RetryWithCooldown(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500))
             .Then.ScheduleRetry([.. settings.RetryDelays]).Then.MoveToErrorQueue();
         options.OnException<Exception>().ScheduleRetry([.. settings.RetryDelays]).Then.MoveToErrorQueue();
+        options.ApplicationAssembly = applicationAssembly ?? throw new ArgumentNullException(nameof(applicationAssembly));
         options.CodeGeneration.TypeLoadMode = codeMode;
+        if (generatedCodePath is not null)
+        {
+            options.CodeGeneration.GeneratedCodeOutputPath = generatedCodePath;
+        }
     }
 }
