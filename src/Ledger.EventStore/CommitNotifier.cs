@@ -8,8 +8,7 @@ namespace Ledger.EventStore;
 /// record to flush, so notifications are coalesced: at most one per <see cref="MinimumInterval"/>, covering
 /// every commit since the last one, sent outside the append's transaction so appenders never queue on the
 /// database's notification lock. A lost notification only delays other processes until their next poll. The channel
-/// is Marten's (<c>PostgresqlListenWakeup.DefaultChannel</c>): it wakes Marten's high-water agent on the leading node
-/// and the message dispatchers of every node.
+/// is Marten's (<c>PostgresqlListenWakeup.DefaultChannel</c>): it wakes Marten's high-water agent on the leading node.
 /// </summary>
 internal sealed class CommitNotifier(NpgsqlDataSource dataSource, string channel) : IAsyncDisposable
 {

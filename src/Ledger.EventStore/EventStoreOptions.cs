@@ -7,7 +7,7 @@ public sealed record EventStoreOptions
     public string Schema { get; init; } = "ledger";
 
     /// <summary>
-    /// The LISTEN/NOTIFY channel that wakes readers after commits (Marten's high-water agent, the message dispatchers):
+    /// The LISTEN/NOTIFY channel that wakes readers after commits (Marten's high-water agent):
     /// Marten's own channel for appended events.
     /// </summary>
     public string NotificationChannel => Marten.Events.Daemon.HighWater.PostgresqlListenWakeup.DefaultChannel;

@@ -3,7 +3,6 @@ using Ledger.Domain;
 using Ledger.Domain.Access;
 using Ledger.Domain.Identifiers;
 using Ledger.EventStore;
-using NodaTime;
 
 namespace Ledger.App.AccessJournal;
 
@@ -32,7 +31,7 @@ public sealed record AccessEntry(
 /// (which grows with every view) and concurrent views never conflict.
 /// </para>
 /// </remarks>
-public sealed class AccessRecorder(EventStore.EventStore store, IClock clock)
+public sealed class AccessRecorder(CommandExecutor executor)
 {
     public Task AccessedAsync(AccessEntry entry, AccessOutcome outcome = AccessOutcome.Succeeded, CancellationToken cancellationToken = default)
     {
@@ -46,18 +45,11 @@ public sealed class AccessRecorder(EventStore.EventStore store, IClock clock)
         return AppendAsync(entry, new RecordAccessDenial(entry.Patient, entry.Actor, entry.Document, AccessPurpose.Compose(entry.Purpose, entry.SourceAddress), entry.Consent, entry.Channel, reasonCode), cancellationToken);
     }
 
-    private async Task AppendAsync(AccessEntry entry, AccessCommand command, CancellationToken cancellationToken)
+    private Task AppendAsync(AccessEntry entry, AccessCommand command, CancellationToken cancellationToken)
     {
         var commandId = Guid.CreateVersion7();
         var metadata = new EventMetadata(CorrelationId: commandId, ActorKind: entry.Actor.Kind.ToString().ToLowerInvariant(), ActorId: entry.Actor.Id.ToString());
-        var events = AccessDecider.Decide(command, AccessState.Initial, clock.GetCurrentInstant());
-        await store.AppendAsync(
-            StreamIds.Access(entry.Patient),
-            StreamIds.AccessKind,
-            ExpectedVersion.Any,
-            events.Select((e, i) => new EventToAppend(CommandExecutor.EventIdFor(commandId, i), e, metadata)).ToList(),
-            new AppendOptions { EncryptFor = entry.Patient.Value },
-            cancellationToken);
+        return executor.ExecuteAsync(Deciders.Access, StreamIds.Access(entry.Patient), command, new CommandContext(commandId, metadata, entry.Patient.Value, ExpectedVersion.Any), cancellationToken);
     }
 }
 

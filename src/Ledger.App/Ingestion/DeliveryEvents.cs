@@ -9,6 +9,9 @@ namespace Ledger.App.Ingestion;
 /// </summary>
 public sealed record DeliveryRefused(Guid? OrganizationId, string Transport, string Reason, string? SourceAddress);
 
+/// <summary>Record that a delivery was refused.</summary>
+public sealed record RefuseDelivery(Guid? OrganizationId, string Transport, string Reason, string? SourceAddress);
+
 /// <summary>Where refusals are kept: one stream per organisation, one stream for senders no organisation matched.</summary>
 public static class DeliveryRefusals
 {
@@ -20,6 +23,17 @@ public static class DeliveryRefusals
 
     public static Guid StreamFor(Guid? organizationId) =>
         organizationId is { } id ? Domain.StreamIds.Derived(StreamKind, id) : UnknownSenders;
+
+    /// <summary>
+    /// The refusal stream's decider: every refusal is recorded, whatever came before (an append-only log, carried
+    /// out by the command executor with <see cref="EventStore.ExpectedVersion.Any"/>).
+    /// </summary>
+    public static Streams.Decider<RefuseDelivery, long> Decider { get; } = new(
+        StreamKind,
+        0,
+        (count, _) => count + 1,
+        (command, _, _) => [new DeliveryRefused(command.OrganizationId, command.Transport, command.Reason, command.SourceAddress)],
+        PatientScoped: false);
 
     /// <summary>Registers the ingestion's own event types in the store's registry.</summary>
     public static void RegisterEvents(EventTypeRegistry registry)

@@ -14,7 +14,7 @@ public sealed record GateDecision(OrganizationRow? Organization, bool Unknown, s
 /// earlier; the organisation may have been suspended since). Every refusal is recorded as a
 /// <see cref="DeliveryRefused"/> event.
 /// </summary>
-public sealed class DeliveryGate(OrganizationDirectory directory, EventStore.EventStore store)
+public sealed class DeliveryGate(OrganizationDirectory directory, Streams.CommandExecutor executor)
 {
     public async Task<GateDecision> CheckAsync(Guid? organizationId, string transport, string? source, CancellationToken cancellationToken)
     {
@@ -45,12 +45,12 @@ public sealed class DeliveryGate(OrganizationDirectory directory, EventStore.Eve
     /// <summary>Records a refusal (content-free) in the organisation's refusal stream.</summary>
     public async Task RefuseAsync(Guid? organizationId, string transport, string reason, string? source, CancellationToken cancellationToken)
     {
-        var refused = new DeliveryRefused(organizationId, transport, reason, source);
-        await store.AppendAsync(
+        var metadata = new EventMetadata(ActorKind: "organization", ActorId: organizationId?.ToString("D"));
+        await executor.ExecuteAsync(
+            DeliveryRefusals.Decider,
             DeliveryRefusals.StreamFor(organizationId),
-            DeliveryRefusals.StreamKind,
-            ExpectedVersion.Any,
-            [EventToAppend.New(refused, new EventMetadata(ActorKind: "organization", ActorId: organizationId?.ToString("D")))],
-            cancellationToken: cancellationToken);
+            new RefuseDelivery(organizationId, transport, reason, source),
+            new Streams.CommandContext(Guid.CreateVersion7(), metadata, Expected: ExpectedVersion.Any),
+            cancellationToken);
     }
 }

@@ -74,38 +74,25 @@ public static class ResolvePendingResultsHandler
 /// </summary>
 public static class ResolvePendingDocumentHandler
 {
-    public static async Task HandleAsync(ResolvePendingDocument message, Envelope envelope, EventStore.EventStore store, NodaTime.IClock clock, CancellationToken cancellationToken)
+    public static async Task HandleAsync(ResolvePendingDocument message, Envelope envelope, CommandExecutor executor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(clock);
-        var decider = Deciders.Result;
-        var (state, version) = await store.AggregateAsync(message.DocumentId, decider.Initial, decider.Evolve, cancellationToken: cancellationToken);
+        ArgumentNullException.ThrowIfNull(executor);
         var documentId = new DocumentId(message.DocumentId);
-        IReadOnlyList<object> events;
+        var commandId = IngestionTables.Derive("resolve", message.DocumentId.ToString("N"), message.PatientId.ToString("N"));
         try
         {
-            events = decider.Decide(new ResolveResultPatient(documentId, new PatientId(message.PatientId)), state, clock.GetCurrentInstant());
+            await executor.ExecuteAsync(
+                Deciders.Result,
+                StreamIds.Result(documentId),
+                new ResolveResultPatient(documentId, new PatientId(message.PatientId)),
+                new CommandContext(commandId, new EventMetadata(CausationId: envelope.Id, ActorKind: "system"), message.PatientId),
+                cancellationToken);
         }
         catch (DomainRejection)
         {
             // Already resolved to someone else or gone: nothing to attach.
-            return;
         }
-
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        var commandId = IngestionTables.Derive("resolve", message.DocumentId.ToString("N"), message.PatientId.ToString("N"));
-        await store.AppendAsync(
-            StreamIds.Result(documentId),
-            decider.StreamKind,
-            ExpectedVersion.Exactly(version),
-            events.Select((e, i) => new EventToAppend(CommandExecutor.EventIdFor(commandId, i), e, new EventMetadata(CausationId: envelope.Id, ActorKind: "system"))).ToList(),
-            new AppendOptions { EncryptFor = message.PatientId },
-            cancellationToken);
     }
 }

@@ -23,7 +23,12 @@ public sealed record CommandOutcome(Guid StreamId, long Version, IReadOnlyList<o
 /// When another writer got there first and the caller gave no expected version, it decides again on the new
 /// state (a few times); with an expected version the conflict is reported. A command expected to start a new
 /// stream is decided on the initial state and appended without reading first: the append itself finds out
-/// whether the stream exists (then the command is reported as a repeat or a conflict as above).
+/// whether the stream exists (then the command is reported as a repeat or a conflict as above). A command with
+/// <see cref="ExpectedVersion.Any"/> is for append-only streams whose decisions do not depend on what is there (the
+/// access log, delivery refusals): it is decided on the initial state and appended at the stream's end without
+/// reading it, so a stream that grows with every read is never folded and concurrent writers never conflict.
+/// This is the one way the ledger carries out a command: HTTP endpoints, ingestion, Wolverine handlers and access
+/// recording all come here.
 /// </summary>
 public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
 {
@@ -36,6 +41,18 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
         if (decider.PatientScoped && context.EncryptFor is null)
         {
             throw new InvalidOperationException($"a {decider.StreamKind} stream holds patient data: the command needs the patient whose key encrypts it");
+        }
+
+        if (context.Expected is { IsAny: true })
+        {
+            var events = decider.Decide(command, decider.Initial, clock.GetCurrentInstant());
+            if (events.Count == 0)
+            {
+                return new CommandOutcome(streamId, 0, events, AlreadyStored: false);
+            }
+
+            var result = await store.AppendAsync(streamId, decider.StreamKind, ExpectedVersion.Any, ToAppend(events, context), Options(decider, context), cancellationToken);
+            return new CommandOutcome(streamId, result.NextExpectedVersion, events, result.AlreadyStored);
         }
 
         if (context.Expected is { IsNoStream: true })

@@ -19,6 +19,10 @@ namespace Ledger.App.Tests.Messaging;
 [MessageIdentity("tests.probe.v1")]
 public sealed record Probe(Guid Id, string? Note = null);
 
+/// <summary>A message class no handler takes.</summary>
+[MessageIdentity("tests.unhandled.v1")]
+public sealed record Unhandled(Guid Id);
+
 /// <summary>Counts deliveries of each <see cref="Probe"/> and fails on demand.</summary>
 public static class ProbeHandler
 {
@@ -107,6 +111,23 @@ public sealed class FollowUpMessagingTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromMilliseconds(600));
         Assert.False(ProbeHandler.Attempts.ContainsKey(rolledBack.Id));
         Assert.Equal(1, ProbeHandler.Attempts[committed.Id]);
+    }
+
+    [Fact]
+    public async Task A_message_no_handler_takes_is_refused_when_sent_and_nothing_is_stored()
+    {
+        var outbox = host.Services.GetRequiredService<TransactionalOutbox>();
+        var id = Guid.NewGuid();
+        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var batch = await outbox.EnlistAsync(transaction);
+
+        await Assert.ThrowsAsync<Wolverine.Runtime.Routing.IndeterminateRoutesException>(() => batch.SendAsync(new Unhandled(id)));
+        await transaction.CommitAsync();
+
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM ledger.wolverine_incoming_envelopes WHERE message_type = 'tests.unhandled.v1'"));
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM ledger.wolverine_outgoing_envelopes WHERE message_type = 'tests.unhandled.v1'"));
     }
 
     [Fact]
