@@ -140,6 +140,7 @@ public static class IngestionBenchmark
             await CheckpointAsync(connectionString);
             var steady = await SteadyAsync(clients, seconds, rate, create);
             rows.Add(Row(transport == "mllp" ? "MLLP" : "HTTP", max, rate, steady));
+            Console.WriteLine($"{transport}: {await ScalarAsync(connectionString, "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()")} rolled-back transactions in this database, {await ScalarAsync(connectionString, "SELECT count(*) FROM ledger.mt_high_water_skips")} sequence ranges skipped by Marten's daemon (mt_high_water_skips)");
             await app.StopAsync();
 
             // The next transport must not pay for this one's database (its autovacuum and analyze of the rows just
@@ -230,6 +231,13 @@ public static class IngestionBenchmark
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetString(0), reader.GetDecimal(1));
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)

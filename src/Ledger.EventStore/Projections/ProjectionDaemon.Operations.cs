@@ -273,7 +273,7 @@ public sealed partial class ProjectionDaemon
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Marten's daemon skipped {New} more sequence range(s) ({Total} in all): check mt_high_water_skips")]
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "Marten's daemon skipped {New} more sequence range(s) ({Total} in all): check mt_high_water_skips")]
     private static partial void LogSkips(Microsoft.Extensions.Logging.ILogger logger, long @new, long total);
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "projection {Name} rebuilt up to position {Position} and swapped in")]
