@@ -1,5 +1,6 @@
 using JasperFx;
 using JasperFx.Events;
+using Marten;
 using Marten.Services;
 using NodaTime;
 using Npgsql;
@@ -69,13 +70,35 @@ public sealed partial class EventStore
             session.QueueSqlCommand($"UPDATE {schema}.mt_streams SET type = ? WHERE id = ?", streamType, streamId);
         }
 
+        // The caller's writes beside the events go into Marten's batch, after the events, in the same round trip.
+        foreach (var write in extraWrites)
+        {
+            session.QueueOperation(new Projections.QueuedCommand(write.ToBatchCommand()));
+        }
+
+        // Marten runs the inline projections inside SaveChangesAsync (see RunInlineAsync); they find this append here.
+        var inline = new InlineAppend(transaction, streamId, streamType, [.. encoded.Select((e, i) => new AppendedEnvelope(
+            new RecordedEvent(0, streamId, version + i + 1, e.Source.EventId, e.StoredName, null, e.Metadata, now, null, false),
+            e.Source.Data))]);
+        CurrentInline.Value = inline;
         try
         {
             await session.SaveChangesAsync(cancellationToken);
         }
+        catch (Exception) when (inline.Failure is { } failure)
+        {
+            // An inline projection threw: its own exception, not Marten's wrapping of it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
+        }
         catch (Exception ex) when (ex is EventStreamUnexpectedMaxEventIdException or ConcurrencyException || IsUniqueViolation(ex))
         {
+            // Another writer's event id, or a row written beside the events already there: another request got there first.
             throw new WrongExpectedVersionException(streamId, expected, null);
+        }
+        finally
+        {
+            CurrentInline.Value = null;
         }
 
         var appended = new List<AppendedEvent>(encoded.Length);
@@ -84,50 +107,77 @@ public sealed partial class EventStore
             appended.Add(new AppendedEvent(encoded[i].Source.EventId, version + i + 1, action.Events[i].Sequence));
         }
 
-        var afterCommit = await RunParticipantsAsync(transaction, streamId, streamType, encoded, appended, now, cancellationToken);
-        if (extraWrites.Count > 0)
-        {
-            try
-            {
-                await SqlWrite.ExecuteAsync(extraWrites, transaction, cancellationToken);
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                // A write beside the events found its row already there (another request got there first).
-                throw new WrongExpectedVersionException(streamId, expected, version);
-            }
-        }
-
-        return new AppendResult(streamId, version + encoded.Length, appended, AlreadyStored: false) { AfterCommit = afterCommit };
+        return new AppendResult(streamId, version + encoded.Length, appended, AlreadyStored: false) { AfterCommit = inline.AfterCommit };
     }
 
-    private async Task<IReadOnlyList<Func<CancellationToken, Task>>> RunParticipantsAsync(NpgsqlTransaction transaction, Guid streamId, string streamType, Encoded[] encoded, List<AppendedEvent> appended, Instant now, CancellationToken cancellationToken)
+    private static readonly AsyncLocal<InlineAppend?> CurrentInline = new();
+
+    /// <summary>The append Marten is saving, as its inline projections see it.</summary>
+    private sealed class InlineAppend(NpgsqlTransaction transaction, Guid streamId, string streamType, List<AppendedEnvelope> envelopes)
     {
-        if (participants.Count == 0)
+        public NpgsqlTransaction Transaction => transaction;
+
+        public Guid StreamId => streamId;
+
+        public string StreamType => streamType;
+
+        public List<AppendedEnvelope> Envelopes => envelopes;
+
+        public List<Func<CancellationToken, Task>> AfterCommit { get; } = [];
+
+        public bool Ran { get; set; }
+
+        public Exception? Failure { get; set; }
+    }
+
+    /// <summary>
+    /// Marten's inline projection step of an append (<see cref="Projections.MartenInlineProjections"/>): runs the
+    /// ledger's inline projections and other participants in the append's transaction, before Marten writes the batch.
+    /// Writes a participant can state up front (<see cref="IAppendParticipant.PlanWrites"/>) join Marten's batch after
+    /// the events; the others run on the transaction. The events' global positions are not known yet (Marten's Quick
+    /// append assigns them in that batch): <see cref="RecordedEvent.GlobalPosition"/> is 0 here.
+    /// </summary>
+    internal async Task RunInlineAsync(IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        if (CurrentInline.Value is not { Ran: false } inline || participants.Count == 0)
         {
-            return [];
+            return;
         }
 
-        var names = encoded.Select(e => e.StoredName).ToList();
-        List<AppendedEnvelope>? envelopes = null;
-        var afterCommit = new List<Func<CancellationToken, Task>>();
-        foreach (var participant in participants.Where(p => p.AppliesTo(names)))
+        inline.Ran = true;
+        var names = inline.Envelopes.Select(e => e.Recorded.EventType).ToList();
+        List<PendingEvent>? pending = null;
+        try
         {
-            envelopes ??= encoded.Select((e, i) => new AppendedEnvelope(
-                new RecordedEvent(appended[i].GlobalPosition, streamId, appended[i].StreamVersion, e.Source.EventId, e.StoredName, null, e.Metadata, now, null, false),
-                e.Source.Data)).ToList();
-            try
+            foreach (var participant in participants.Where(p => p.AppliesTo(names)))
             {
-                await participant.OnAppendingAsync(new AppendContext(transaction, streamId, streamType, envelopes) { Committed = afterCommit }, cancellationToken);
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                // A row written beside the events already exists: another writer got there first.
-                throw new WrongExpectedVersionException(streamId, ExpectedVersion.Any, appended[0].StreamVersion - 1);
+                pending ??= [.. inline.Envelopes.Select(e => e.ToPending())];
+                if (participant.PlanWrites(pending) is { } writes)
+                {
+                    foreach (var write in writes)
+                    {
+                        operations.QueueOperation(new Projections.QueuedCommand(write.ToBatchCommand()));
+                    }
+
+                    continue;
+                }
+
+                try
+                {
+                    await participant.OnAppendingAsync(new AppendContext(inline.Transaction, inline.StreamId, inline.StreamType, inline.Envelopes) { Committed = inline.AfterCommit }, cancellationToken);
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+                {
+                    // A row written beside the events already exists: another writer got there first.
+                    throw new WrongExpectedVersionException(inline.StreamId, ExpectedVersion.Any, inline.Envelopes[0].Recorded.StreamVersion - 1);
+                }
             }
         }
-
-        return afterCommit;
+        catch (Exception ex)
+        {
+            inline.Failure = ex;
+            throw;
+        }
     }
 
     /// <summary>Takes the stream's transaction lock and reads its row and head hash, in one round trip.</summary>

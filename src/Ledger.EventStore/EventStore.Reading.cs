@@ -12,7 +12,7 @@ public sealed partial class EventStore
     /// <summary>The last event of the global sequence and when it was recorded; null when the store is empty.</summary>
     public async Task<(long Position, Instant RecordedAt)?> GetHeadAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"SELECT seq_id, timestamp FROM {schema}.mt_events ORDER BY seq_id DESC LIMIT 1");
+        await using var command = dataSource.CreateCommand($"SELECT e.seq_id, e.timestamp FROM {schema}.mt_events e WHERE {NotTombstone(schema, "e")} ORDER BY e.seq_id DESC LIMIT 1");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), Instant.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(1))) : null;
     }
@@ -94,7 +94,7 @@ public sealed partial class EventStore
     public async Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(long afterSequence, int batchSize, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE seq_id > @after ORDER BY seq_id LIMIT @max");
+        await using var command = dataSource.CreateCommand($"{SelectEvents} WHERE seq_id > @after AND {NotTombstone(schema, "mt_events")} ORDER BY seq_id LIMIT @max");
         command.Parameters.AddWithValue("after", afterSequence);
         command.Parameters.AddWithValue("max", (long)batchSize);
         return await ReadEventsAsync(command, cancellationToken);

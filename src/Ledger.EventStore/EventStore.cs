@@ -26,6 +26,20 @@ public sealed partial class EventStore : IAsyncDisposable
     /// <summary>The header that carries an event's metadata, as the JSON text the hash covers.</summary>
     public const string MetadataHeader = "ledger_meta";
 
+    /// <summary>
+    /// SQL: the event row <paramref name="alias"/> is not one of Marten's tombstones. When a unit of work fails after
+    /// drawing sequence numbers, Marten fills them with <c>tombstone</c> events in a stream of its own (a stream row
+    /// with no type; the ledger sets a type on each of its streams), so that its daemon need not wait on the gap.
+    /// They hold nothing of the ledger: the chain, checkpoints, reads, rebuilds and exports leave them out. An event
+    /// named <c>tombstone</c> in one of the ledger's streams is not left out (it is tampering).
+    /// </summary>
+    public static string NotTombstone(string schema, string alias) =>
+        $"NOT ({alias}.type = 'tombstone' AND EXISTS (SELECT 1 FROM {schema}.mt_streams tomb WHERE tomb.id = {alias}.stream_id AND tomb.type IS NULL))";
+
+    /// <summary>SQL: the stream row <paramref name="alias"/> is not Marten's tombstone stream (see <see cref="NotTombstone"/>).</summary>
+    public static string NotTombstoneStream(string schema, string alias) =>
+        $"NOT ({alias}.type IS NULL AND {alias}.version = 0 AND EXISTS (SELECT 1 FROM {schema}.mt_events tomb WHERE tomb.stream_id = {alias}.id) AND NOT EXISTS (SELECT 1 FROM {schema}.mt_events tomb WHERE tomb.stream_id = {alias}.id AND tomb.type <> 'tombstone'))";
+
     /// <summary>The tag that starts the canonical bytes of an event stored by Marten (see docs/event-store.md).</summary>
     public static ReadOnlySpan<byte> HashTag => "ledger.event.v2"u8;
 
@@ -78,6 +92,7 @@ public sealed partial class EventStore : IAsyncDisposable
             marten.Projections.Add(new Projections.MartenProjection(projection, this), JasperFx.Events.Projections.ProjectionLifecycle.Async, projection.Name, asyncConfiguration: async => async.BatchSize = LedgerMartenOptions.ProjectionBatchSize);
         }
 
+        marten.Projections.Add(new Projections.MartenInlineProjections(this), JasperFx.Events.Projections.ProjectionLifecycle.Inline, Projections.MartenInlineProjections.Name);
         AsyncProjections = (asyncProjections ?? []).ToList();
         configureMarten?.Invoke(marten);
         MartenOptions = marten;

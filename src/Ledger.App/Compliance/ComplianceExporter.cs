@@ -49,7 +49,7 @@ public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schem
                        e.headers ->> '{EventStore.EventStore.HashHeader}',
                        (SELECT p.headers ->> '{EventStore.EventStore.HashHeader}' FROM {schema}.mt_events p WHERE p.stream_id = e.stream_id AND p.version = e.version - 1)
                 FROM {schema}.mt_events e JOIN {schema}.mt_streams s ON s.id = e.stream_id
-                WHERE e.seq_id > @after
+                WHERE e.seq_id > @after AND {EventStore.EventStore.NotTombstone(schema, "e")}
                   AND (@from::timestamptz IS NULL OR e.timestamp >= @from)
                   AND (@to::timestamptz IS NULL OR e.timestamp < @to)
                   AND (@type::text IS NULL OR s.type = @type)

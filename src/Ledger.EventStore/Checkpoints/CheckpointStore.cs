@@ -37,7 +37,7 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, string schema =
         }
 
         long position;
-        await using (var max = new NpgsqlCommand($"SELECT coalesce(max(seq_id), 0) FROM {schema}.mt_events", connection, transaction))
+        await using (var max = new NpgsqlCommand($"SELECT coalesce(max(e.seq_id), 0) FROM {schema}.mt_events e WHERE {EventStore.NotTombstone(schema, "e")}", connection, transaction))
         {
             position = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
         }
@@ -90,7 +90,7 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource, string schema =
         ArgumentException.ThrowIfNullOrWhiteSpace(publicKeyPem);
         var checkpoints = await ListAsync(cancellationToken);
         var rows = new List<ChainedRow>();
-        await using var command = dataSource.CreateCommand($"SELECT stream_id, version, seq_id, headers ->> '{EventStore.HashHeader}' FROM {schema}.mt_events");
+        await using var command = dataSource.CreateCommand($"SELECT e.stream_id, e.version, e.seq_id, e.headers ->> '{EventStore.HashHeader}' FROM {schema}.mt_events e WHERE {EventStore.NotTombstone(schema, "e")}");
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))

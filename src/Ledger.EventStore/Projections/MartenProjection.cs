@@ -27,7 +27,8 @@ internal sealed class MartenProjection(IProjection projection, EventStore store)
         var decoded = new Dictionary<long, object>(events.Count);
         foreach (var e in events)
         {
-            if (types is not null && !types.Contains(e.EventTypeName))
+            // Marten's tombstones (numbers of a failed unit of work, see EventStore.NotTombstone) carry nothing to project.
+            if ((types is not null && !types.Contains(e.EventTypeName)) || e.Data is Tombstone)
             {
                 continue;
             }

@@ -17,7 +17,7 @@ public sealed class StoreVerifier(NpgsqlDataSource dataSource, string schema = "
         ArgumentNullException.ThrowIfNull(dataSource);
         var issues = new List<VerificationIssue>();
         var streams = new Dictionary<Guid, long>();
-        await using (var command = dataSource.CreateCommand($"SELECT id, version FROM {schema}.mt_streams"))
+        await using (var command = dataSource.CreateCommand($"SELECT s.id, s.version FROM {schema}.mt_streams s WHERE {EventStore.NotTombstoneStream(schema, "s")}"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -33,7 +33,7 @@ public sealed class StoreVerifier(NpgsqlDataSource dataSource, string schema = "
         byte[] previous = EventHasher.Genesis.ToArray();
         await using (var command = dataSource.CreateCommand($"""
             SELECT stream_id, version, seq_id, id, type, bdata, headers ->> '{EventStore.MetadataHeader}', headers ->> '{EventStore.HashHeader}', timestamp
-            FROM {schema}.mt_events ORDER BY stream_id, version
+            FROM {schema}.mt_events e WHERE {EventStore.NotTombstone(schema, "e")} ORDER BY stream_id, version
             """))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
