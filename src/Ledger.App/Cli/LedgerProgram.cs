@@ -77,7 +77,7 @@ public static class LedgerProgram
 
         if (args.Length == 2)
         {
-            var about = Commands.Find(args[1]) ?? throw new UsageException($"unknown command '{args[1]}' (one of {Commands.Names})");
+            var about = Commands.Find(args[1] is "--help" or "-h" ? "help" : args[1]) ?? throw new UsageException($"unknown command '{args[1]}' (one of {Commands.Names})");
             await output.WriteLineAsync(about.Help());
             return 0;
         }
