@@ -41,6 +41,7 @@ public sealed class RunningLedger : IAsyncLifetime
 /// Every command of the README, run as its own process without a connection string while <c>ledger serve</c> runs:
 /// each uses serve's local PostgreSQL (no second server, no error), and leaves it running for serve.
 /// </summary>
+[Collection(nameof(ExecutableCollection))]
 public sealed class BesideServeTests(RunningLedger ledger, ITestOutputHelper log) : IClassFixture<RunningLedger>
 {
     [Theory]

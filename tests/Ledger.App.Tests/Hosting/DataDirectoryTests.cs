@@ -94,25 +94,66 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.False(Directory.Exists(home));
     }
 
+    /// <summary>
+    /// The root's <c>ledger</c> script in a copy of a checkout (the script, <c>Ledger.sln</c>, a source file and the built
+    /// ledger in <c>src/Ledger.App/bin/Debug/net10.0</c>), with a stand-in <c>dotnet</c> first on PATH that records
+    /// each call and passes all but <c>dotnet build</c> on to the real one: the script builds when it never built
+    /// or a source changed, and otherwise runs the built ledger at once.
+    /// </summary>
     [Fact]
-    public async Task The_ledger_script_runs_the_checkout_s_ledger_by_name_once_on_PATH()
+    public async Task The_ledger_script_runs_the_checkout_s_ledger_by_name_and_builds_only_when_a_source_changed()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // A POSIX shell script.
+        }
+
+        var checkout = Temporary("ledger-checkout-");
+        CopyOfTheBuild(Path.Combine(checkout, "src", "Ledger.App", "bin", "Debug", "net10.0"));
+        File.Copy(Path.Combine(LedgerExecutable.Root, "ledger"), Path.Combine(checkout, "ledger"));
+        File.SetUnixFileMode(Path.Combine(checkout, "ledger"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await File.WriteAllTextAsync(Path.Combine(checkout, "Ledger.sln"), string.Empty);
+        var source = Path.Combine(checkout, "src", "Ledger.App", "Program.cs");
+        await File.WriteAllTextAsync(source, "// a source\n");
+        File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddMinutes(-10));
+        var tools = Temporary("ledger-path-");
+        Directory.CreateDirectory(tools);
+        var calls = Path.Combine(tools, "calls");
+        var standIn = Path.Combine(tools, "dotnet");
+        await File.WriteAllTextAsync(standIn, $"#!/bin/sh\necho \"$1\" >> '{calls}'\n[ \"$1\" = build ] && exit 0\nexec '{LedgerExecutable.Dotnet}' \"$@\"\n");
+        File.SetUnixFileMode(standIn, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(Path.Combine(tools, "ledger"), Path.Combine(checkout, "ledger"));
+
+        var first = await Shell("ledger help", tools);
+        var firstCalls = await File.ReadAllLinesAsync(calls);
+        var second = await Shell("ledger help serve", tools);
+        var secondCalls = (await File.ReadAllLinesAsync(calls))[firstCalls.Length..];
+        File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddMinutes(1));
+        var afterChange = await Shell("ledger", tools);
+        var changeCalls = (await File.ReadAllLinesAsync(calls))[(firstCalls.Length + secondCalls.Length)..];
+
+        Assert.True(first.Exit == 0, first.ToString());
+        Assert.Contains($"data directory: {Path.Combine(checkout, ".ledger")} (LEDGER_HOME)", first.Output, StringComparison.Ordinal);
+        Assert.Equal(["build", Path.Combine(checkout, "src", "Ledger.App", "bin", "Debug", "net10.0", "ledger.dll")], firstCalls);
+        Assert.True(second.Exit == 0, second.ToString());
+        Assert.StartsWith("usage: ledger serve", second.Output, StringComparison.Ordinal);
+        Assert.Equal([Path.Combine(checkout, "src", "Ledger.App", "bin", "Debug", "net10.0", "ledger.dll")], secondCalls);
+        Assert.Equal(2, afterChange.Exit);
+        Assert.Equal("ledger: no command given", afterChange.ErrorLines[^1].Split(" (")[0]);
+        Assert.Equal("build", changeCalls[0]);
+    }
+
+    [Fact]
+    public void The_ledger_script_at_the_root_is_executable()
     {
         var script = Path.Combine(LedgerExecutable.Root, "ledger");
-        var onPath = Temporary("ledger-path-");
-        Directory.CreateDirectory(onPath);
-        File.CreateSymbolicLink(Path.Combine(onPath, "ledger"), script);
 
-        // The first run may build src/Ledger.App (the script builds when it has not built it yet or a source changed).
-        var direct = await Shell(script + " help", null);
-        var byName = await Shell("ledger help serve", onPath);
-        var noArguments = await Shell("ledger", onPath);
-
-        Assert.True(direct.Exit == 0, direct.ToString());
-        Assert.Contains($"data directory: {Path.Combine(LedgerExecutable.Root, ".ledger")}", direct.Output, StringComparison.Ordinal);
-        Assert.True(byName.Exit == 0, byName.ToString());
-        Assert.StartsWith("usage: ledger serve", byName.Output, StringComparison.Ordinal);
-        Assert.Equal(2, noArguments.Exit);
-        Assert.StartsWith("ledger: no command given", Assert.Single(noArguments.ErrorLines), StringComparison.Ordinal);
+        Assert.True(File.Exists(script));
+        Assert.StartsWith("#!/bin/sh", File.ReadLines(script).First(), StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.True(File.GetUnixFileMode(script).HasFlag(UnixFileMode.UserExecute));
+        }
     }
 
     public void Dispose()

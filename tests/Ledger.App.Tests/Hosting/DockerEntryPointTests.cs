@@ -12,6 +12,7 @@ namespace Ledger.App.Tests.Hosting;
 /// <c>src/Ledger.App/Dockerfile</c> run against a copy of the build in a folder its user cannot write (the image's
 /// <c>/app</c>), as a user other than root, with a writable data directory (the image's <c>/data</c> volume).
 /// </summary>
+[Collection(nameof(ExecutableCollection))]
 public sealed class DockerEntryPointTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IDisposable
 {
     private static readonly (int Uid, int Gid)? Nobody = PostgresServer.RunningAsRoot ? (65534, 65534) : null;

@@ -5,6 +5,14 @@ using Ledger.App.Hosting;
 
 namespace Ledger.App.Tests.Hosting;
 
+/// <summary>
+/// The tests that start <c>ledger serve</c> as a child process (each with its own durable local PostgreSQL, or the
+/// Docker entry point) run one class at a time, after the others: on a small machine their processes would otherwise
+/// compete with the in-process tests for the cores.
+/// </summary>
+[Xunit.CollectionDefinition(nameof(ExecutableCollection), DisableParallelization = true)]
+public sealed class ExecutableCollection;
+
 /// <summary>What a finished <c>ledger</c> process left: its exit code, its output and how long it ran.</summary>
 public sealed record LedgerRun(int Exit, string Output, string Error, TimeSpan Elapsed)
 {
