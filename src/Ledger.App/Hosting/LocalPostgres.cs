@@ -180,7 +180,7 @@ public sealed class LocalPostgres
             File.Delete(file);
         }
 
-        return ([.. live.OrderBy(c => c.StartTicks)], [.. gone.OrderBy(c => c.StartTicks)]);
+        return ([.. live.OrderBy(c => c.Started)], [.. gone.OrderBy(c => c.Started)]);
     }
 
     /// <summary>The exclusive lock on <c>server.lock</c>, waited for while another ledger process starts or stops the server.</summary>
@@ -205,40 +205,49 @@ public sealed class LocalPostgres
         }
     }
 
-    /// <summary>A ledger process using the server, told apart from a later process with the same id by its start time.</summary>
-    private sealed record Client(int Pid, long StartTicks, string Command)
+    /// <summary>A ledger process using the server, told apart from a later process with the same id by its start.</summary>
+    private sealed record Client(int Pid, long Started, string Command)
     {
-        public static Client Current(string command)
-        {
-            using var process = Process.GetCurrentProcess();
-            return new Client(Environment.ProcessId, process.StartTime.ToUniversalTime().Ticks, command);
-        }
+        public static Client Current(string command) => new(Environment.ProcessId, StartOf(Environment.ProcessId) ?? 0, command);
 
         public static Client? Parse(string text)
         {
             var lines = text.Split('\n');
             return lines.Length >= 3
                 && int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                ? new Client(pid, ticks, lines[2].Trim())
+                && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var started)
+                ? new Client(pid, started, lines[2].Trim())
                 : null;
         }
 
-        public bool IsAlive()
+        public bool IsAlive() => StartOf(Pid) is { } started && (OperatingSystem.IsLinux() ? started == Started : Math.Abs(started - Started) <= 1);
+
+        public string Serialize() => string.Create(CultureInfo.InvariantCulture, $"{Pid}\n{Started}\n{Command}\n");
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"ledger {Command} (pid {Pid})");
+
+        /// <summary>
+        /// When a running process started: on Linux its start in clock ticks after boot (<c>/proc/PID/stat</c>, field
+        /// 22), which no change of the wall clock moves (null for a zombie: it has ended); elsewhere its start time in whole seconds. Null when it does not run.
+        /// </summary>
+        private static long? StartOf(int pid)
         {
             try
             {
-                using var process = Process.GetProcessById(Pid);
-                return !process.HasExited && Math.Abs(process.StartTime.ToUniversalTime().Ticks - StartTicks) < TimeSpan.TicksPerSecond;
+                if (OperatingSystem.IsLinux())
+                {
+                    var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    return fields[0] == "Z" ? null : long.Parse(fields[19], CultureInfo.InvariantCulture); // a zombie has ended
+                }
+
+                using var process = Process.GetProcessById(pid);
+                return process.HasExited ? null : process.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond;
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or FormatException or IndexOutOfRangeException or System.ComponentModel.Win32Exception)
             {
-                return false;
+                return null;
             }
         }
-
-        public string Serialize() => string.Create(CultureInfo.InvariantCulture, $"{Pid}\n{StartTicks}\n{Command}\n");
-
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"ledger {Command} (pid {Pid})");
     }
 }
