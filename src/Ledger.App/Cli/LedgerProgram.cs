@@ -5,93 +5,84 @@ using Npgsql;
 
 namespace Ledger.App.Cli;
 
-/// <summary>The <c>ledger</c> command line: one verb per operation.</summary>
+/// <summary>The <c>ledger</c> command line: one verb per operation (<see cref="Commands"/>).</summary>
 public static class LedgerProgram
 {
-    public const string Usage = """
-        usage: ledger <command> [options]
-
-        commands:
-          serve    run the HTTP API (migrates first); without a connection string a local PostgreSQL is started
-                   options: --urls URL (default http://127.0.0.1:5080), --connection CS, --demo (seed demo data, print tokens),
-                   --mllp-port N (HL7 v2 over MLLP)
-          migrate  create or upgrade the database schema     options: --connection CS
-          verify   recompute every hash, check the signed checkpoints, report tampering
-                   options: --connection CS, --public-key PEM-FILE (default: the configured signing key's)
-          checkpoint  take a signed checkpoint of every stream head now   options: --connection CS;
-                   --public-key prints the auditor's public key instead
-          token    print a development bearer token            options: --role R --subject UUID [--hours N]
-                   or a delivery token of an enabled organisation: --organization ОГРН [--hours N] [--connection CS]
-          projections  state and lag of every projection      options: [--resume NAME | --skip NAME --reason TEXT | --rebuild NAME]
-          dead-letters messages that failed every attempt      options: [--replay MESSAGE-ID] [--limit N]
-          export   write the compliance NDJSON export to a file  options: --out FILE [--from T] [--to T]
-                   [--stream-type T] [--patient UUID] [--connection CS]; check it with tools/verify_export.py
-          codegen  write Wolverine's handler code for release builds   options: --output DIR
-                   (default src/Ledger.App/Internal/Generated; run it from a debug build after changing a handler)
-          help     print this text
-
-        The connection string comes from --connection, the LEDGER_CONNECTION variable or ConnectionStrings:Ledger;
-        when none is given, a local PostgreSQL is kept under .ledger/ (or LEDGER_HOME).
-        """;
-
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "demo" };
-
-    private static readonly HashSet<string> CheckpointFlags = new(StringComparer.Ordinal) { "help", "public-key" };
-
     public static async Task<int> RunAsync(string[] args, IClock clock, TextWriter output, TextWriter error)
     {
+        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         try
         {
-            var command = CommandLine.Parse(args, args.FirstOrDefault() == "checkpoint" ? CheckpointFlags : Flags);
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables("LEDGER__").Build();
-            var settings = LedgerSettings.From(configuration, command.Get("connection"));
-            switch (command.Verb)
+            if (args.Length == 0)
             {
-                case "help" or "--help" or "-h":
-                    await output.WriteLineAsync(Usage);
-                    return 0;
-                case "serve":
-                    command.AllowOnly("urls", "connection", "demo", "mllp-port");
-                    return await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output, command.Has("demo"), command.GetInt("mllp-port"));
-                case "migrate":
-                    command.AllowOnly("connection");
-                    return await MaintenanceCommands.MigrateAsync(settings, clock, output);
-                case "token":
-                    command.AllowOnly("role", "subject", "hours", "organization", "connection");
-                    return await TokenCommand.RunAsync(command, settings, clock, output, error);
-                case "projections":
-                    command.AllowOnly("connection", "resume", "skip", "reason", "rebuild");
-                    return await OperationsCommands.ProjectionsAsync(command, settings, clock, output, error);
-                case "dead-letters":
-                    command.AllowOnly("connection", "replay", "limit");
-                    return await OperationsCommands.DeadLettersAsync(command, settings, clock, output, error);
-                case "export":
-                    command.AllowOnly("out", "from", "to", "stream-type", "patient", "connection");
-                    return await ExportCommand.RunAsync(command, settings, output, error);
-                case "codegen":
-                    command.AllowOnly("output");
-                    return await CodegenCommand.RunAsync(command.Get("output"), clock, output);
-                case "verify":
-                    command.AllowOnly("connection", "public-key");
-                    return await MaintenanceCommands.VerifyAsync(settings, command.Get("public-key"), output, error);
-                case "checkpoint":
-                    command.AllowOnly("connection", "public-key");
-                    return await MaintenanceCommands.CheckpointAsync(settings, clock, command.Has("public-key"), output, error);
-                default:
-                    throw new UsageException($"unknown command '{command.Verb}' (try: ledger help)");
+                throw new UsageException($"no command given (one of {Commands.Names}; ledger help explains them)");
             }
+
+            if (args[0] is "--help" or "-h")
+            {
+                args = ["help", .. args[1..]];
+            }
+
+            var spec = Commands.Find(args[0]) ?? throw new UsageException($"unknown command '{args[0]}' (one of {Commands.Names}; ledger help)");
+            if (spec.Name == "help")
+            {
+                return await HelpAsync(args, configuration, output);
+            }
+
+            var command = CommandLine.Parse(args, spec);
+            if (command.WantsHelp)
+            {
+                await output.WriteLineAsync(spec.Help());
+                return 0;
+            }
+
+            var settings = LedgerSettings.From(configuration, command.Get("connection")) with { Command = command.Verb };
+            return command.Verb switch
+            {
+                "serve" => await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output, command.Has("demo"), command.GetInt("mllp-port")),
+                "migrate" => await MaintenanceCommands.MigrateAsync(settings, clock, output, error),
+                "token" => await TokenCommand.RunAsync(command, settings, clock, output, error),
+                "projections" => await OperationsCommands.ProjectionsAsync(command, settings, clock, output, error),
+                "dead-letters" => await OperationsCommands.DeadLettersAsync(command, settings, clock, output, error),
+                "export" => await ExportCommand.RunAsync(command, settings, output, error),
+                "health" => await HealthCommand.RunAsync(command.Get("url") ?? "http://127.0.0.1:5080", output, error),
+                "codegen" => await CodegenCommand.RunAsync(command.Get("output"), clock, output),
+                "verify" => await MaintenanceCommands.VerifyAsync(settings, command.Get("public-key"), output, error),
+                "checkpoint" => await MaintenanceCommands.CheckpointAsync(settings, clock, command.Has("public-key"), output, error),
+                _ => throw new UsageException($"unknown command '{command.Verb}' (ledger help)"),
+            };
         }
         catch (UsageException ex)
         {
             await error.WriteLineAsync("ledger: " + ex.Message);
             return 2;
         }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync("ledger: " + ex.Message.ReplaceLineEndings(" "));
             return 1;
         }
+    }
+
+    /// <summary><c>ledger help</c>: the commands and the data directory; <c>ledger help NAME</c>: one command's options.</summary>
+    private static async Task<int> HelpAsync(string[] args, IConfiguration configuration, TextWriter output)
+    {
+        if (args.Length > 2)
+        {
+            throw new UsageException("help takes at most one command name (ledger help COMMAND)");
+        }
+
+        if (args.Length == 2)
+        {
+            var about = Commands.Find(args[1] is "--help" or "-h" ? "help" : args[1]) ?? throw new UsageException($"unknown command '{args[1]}' (one of {Commands.Names})");
+            await output.WriteLineAsync(about.Help());
+            return 0;
+        }
+
+        await output.WriteLineAsync(Commands.Usage(LedgerSettings.From(configuration, null).Home));
+        return 0;
     }
 }

@@ -9,10 +9,10 @@ namespace Ledger.App.Cli;
 /// <summary><c>ledger migrate</c>, <c>ledger verify</c> and <c>ledger checkpoint</c>.</summary>
 public static class MaintenanceCommands
 {
-    public static async Task<int> MigrateAsync(LedgerSettings settings, IClock clock, TextWriter output)
+    public static async Task<int> MigrateAsync(LedgerSettings settings, IClock clock, TextWriter output, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(output);
-        await using var database = await Database.OpenAsync(settings, output);
+        await using var database = await Database.OpenAsync(settings, log);
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var applied = await LedgerSchema.MigrateAsync(dataSource, settings.Schema, clock);
         await output.WriteLineAsync(applied.Count == 0 ? "schema is up to date" : $"applied migrations: {string.Join(", ", applied)}");
@@ -28,7 +28,7 @@ public static class MaintenanceCommands
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
         var publicKey = publicKeyFile is null ? null : await File.ReadAllTextAsync(publicKeyFile);
-        await using var database = await Database.OpenAsync(settings, output);
+        await using var database = await Database.OpenAsync(settings, log);
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var report = await new StoreVerifier(dataSource, settings.Schema).VerifyAsync();
         foreach (var issue in report.Issues)
@@ -68,7 +68,7 @@ public static class MaintenanceCommands
             return 0;
         }
 
-        await using var database = await Database.OpenAsync(settings, output);
+        await using var database = await Database.OpenAsync(settings, log);
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var signed = await new CheckpointStore(dataSource, settings.Schema).CreateAsync(signer, clock.GetCurrentInstant());
         await output.WriteLineAsync($"checkpoint {signed.Checkpoint.Sequence}: {signed.Checkpoint.Heads.Count} streams up to position {signed.Checkpoint.GlobalPosition}, signed with key {signed.KeyId}");

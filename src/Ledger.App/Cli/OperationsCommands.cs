@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Ledger.App.Hosting;
 using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
@@ -11,7 +12,7 @@ namespace Ledger.App.Cli;
 /// through the database, so they work against running nodes: the leader of a projection picks up a resume, a
 /// skip or a rebuild request at once (on its next wake-up or poll).
 /// </summary>
-public static class OperationsCommands
+public static partial class OperationsCommands
 {
     public static async Task<int> ProjectionsAsync(CommandLine command, LedgerSettings settings, IClock clock, TextWriter output, TextWriter log)
     {
@@ -46,7 +47,7 @@ public static class OperationsCommands
 
         foreach (var status in await daemon.GetStatusAsync())
         {
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{status.Name,-24} {status.State.ToString().ToLowerInvariant(),-10} behind {status.EventsBehind} events / {status.SecondsBehind:F1} s  leader {status.Leader ?? "none"}{(status.LastError is null ? string.Empty : $"  failed at position {status.FailedPosition}: {status.LastError}")}"));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{status.Name,-24} {status.State.ToString().ToLowerInvariant(),-10} behind {status.EventsBehind} events / {status.SecondsBehind:F1} s  leader {Leader(status.Leader)}{(status.LastError is null ? string.Empty : $"  failed at position {status.FailedPosition}: {status.LastError}")}"));
         }
 
         return 0;
@@ -87,6 +88,45 @@ public static class OperationsCommands
         await output.WriteLineAsync($"{letters.Count} dead letter(s)");
         return 0;
     }
+
+    /// <summary>
+    /// The leader as <c>pg_stat_activity</c> names it: its application name (<c>ledger serve (pid N, HOST)</c>, see
+    /// <see cref="Database.ApplicationName"/>) and client address. Its connection holds the leadership lock, so its
+    /// process is normally alive: a backend ends with its client's connection. When the client vanished without closing
+    /// it (a machine that lost power, a network cut), the server keeps the connection, and the lock, until TCP notices;
+    /// a leader on this machine whose process no longer runs is marked <c>(process gone)</c>.
+    /// </summary>
+    internal static string Leader(string? leader)
+    {
+        if (leader is null)
+        {
+            return "none";
+        }
+
+        var match = LedgerProcess().Match(leader);
+        return match.Success
+            && match.Groups[2].Value == Environment.MachineName
+            && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            && !Runs(pid)
+            ? leader + " (process gone)"
+            : leader;
+    }
+
+    private static bool Runs(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex(@"^ledger \S+ \(pid (\d+), ([^)]+)\)", RegexOptions.CultureInvariant)]
+    private static partial Regex LedgerProcess();
 
     private static string Known(ProjectionDaemon daemon, string name) =>
         daemon.Projections.Any(p => p.Name == name)

@@ -1,25 +1,27 @@
+using System.Globalization;
 using Npgsql;
 
 namespace Ledger.App.Hosting;
 
 /// <summary>
-/// The PostgreSQL the ledger uses: the configured one, or a local server under the ledger's home directory,
-/// initialised on first use and started for as long as the ledger runs.
+/// The PostgreSQL the ledger uses: the configured one, or the local server of the ledger's data directory
+/// (<see cref="LocalPostgres"/>), shared with the other ledger processes of that directory for as long as one runs.
 /// </summary>
 public sealed class Database : IAsyncDisposable
 {
-    private const string LocalDatabase = "ledger";
+    private readonly LocalPostgres? local;
 
-    private Database(string connectionString, PostgresServer? localServer)
+    private Database(string connectionString, LocalPostgres? local)
     {
         ConnectionString = connectionString;
-        LocalServer = localServer;
+        this.local = local;
     }
 
+    /// <summary>The connection string, naming this process (<c>Application Name</c>) unless it names one itself.</summary>
     public string ConnectionString { get; }
 
-    /// <summary>The local server this process started, if any.</summary>
-    public PostgresServer? LocalServer { get; }
+    /// <summary>The local server, if no connection string was configured.</summary>
+    public PostgresServer? LocalServer => local?.Server;
 
     public static async Task<Database> OpenAsync(LedgerSettings settings, TextWriter log, CancellationToken cancellationToken = default)
     {
@@ -27,31 +29,37 @@ public sealed class Database : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(log);
         if (settings.ConnectionString is { } configured)
         {
-            return new Database(configured, null);
+            return new Database(Named(configured, settings.Command), null);
         }
 
-        var directory = Path.Combine(settings.Home, "postgres");
-        await log.WriteLineAsync($"no connection string given: starting a local PostgreSQL in {directory}");
-        var server = await PostgresServer.StartAsync(directory, durable: true, cancellationToken: cancellationToken);
-        await using (var admin = new NpgsqlConnection(server.ConnectionString("postgres")))
-        {
-            await admin.OpenAsync(cancellationToken);
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @n", admin);
-            exists.Parameters.AddWithValue("n", LocalDatabase);
-            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
-            {
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {LocalDatabase}", admin);
-                await create.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        return new Database(server.ConnectionString(LocalDatabase), server);
+        var local = await LocalPostgres.JoinAsync(Path.Combine(settings.Home, "postgres"), settings.Command, log, cancellationToken);
+        return new Database(Named(local.ConnectionString, settings.Command), local);
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// <c>ledger COMMAND (pid N, HOST)</c> as the connections' application name, so that <c>pg_stat_activity</c> and
+    /// <c>ledger projections</c> tell which ledger process holds a connection or a lock.
+    /// </summary>
+    public static string ApplicationName(string command) =>
+        string.Create(CultureInfo.InvariantCulture, $"ledger {command} (pid {Environment.ProcessId}, {Environment.MachineName})");
+
+    public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        LocalServer?.Stop();
-        return ValueTask.CompletedTask;
+        if (local is not null)
+        {
+            await local.LeaveAsync();
+        }
+    }
+
+    private static string Named(string connectionString, string command)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = ApplicationName(command);
+        }
+
+        return builder.ConnectionString;
     }
 }

@@ -6,8 +6,9 @@ namespace Ledger.App.Hosting;
 /// <summary>
 /// The secrets the ledger needs: master keys (wrap the per-patient data keys), the identifier hash key (look up
 /// patients by СНИЛС/ЕНП without storing them) and the token signing key. Each comes from its environment
-/// variable; when a variable is not set, a development key is generated once under the ledger's home
-/// (<c>keys/</c>, owner-only) and reused, with a warning. Production sets all three.
+/// variable (or a file named by the variable with <c>_FILE</c> appended); when neither is set, a development key is
+/// generated once under the ledger's data directory (<c>keys/</c>, owner-only) and reused, with a warning. Production
+/// sets them all.
 /// </summary>
 public sealed record LedgerKeys(IMasterKeyProvider MasterKeys, KeyedIdentifierHash IdentifierHash, byte[] TokenSigningKey, string CheckpointSigningKeyPem)
 {
@@ -22,25 +23,35 @@ public sealed record LedgerKeys(IMasterKeyProvider MasterKeys, KeyedIdentifierHa
     /// <summary>A signer for checkpoints with this ledger's key (the caller disposes it).</summary>
     public EventStore.Checkpoints.CheckpointSigner CheckpointSigner() => EventStore.Checkpoints.CheckpointSigner.FromPem(CheckpointSigningKeyPem);
 
-    /// <summary>Loads the keys from the environment, or from (generated) development files under <paramref name="home"/>.</summary>
+    /// <summary>
+    /// Loads each key from its environment variable, or from the file named by the same variable with <c>_FILE</c>
+    /// appended (a mounted secret), or from a development file under <paramref name="home"/>, generated on first use.
+    /// </summary>
     public static LedgerKeys Load(string home, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(log);
         var directory = Path.Combine(home, "keys");
-        var masterKeys = Environment.GetEnvironmentVariable(ConfiguredMasterKeys.DefaultVariable) is { Length: > 0 }
-            ? ConfiguredMasterKeys.FromEnvironment()
-            : ConfiguredMasterKeys.FromFile(DevelopmentFile(directory, "master.keys", () => "dev-1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), log));
-        var identifierHash = Environment.GetEnvironmentVariable(KeyedIdentifierHash.DefaultVariable) is { Length: > 0 }
-            ? KeyedIdentifierHash.FromEnvironment()
-            : KeyedIdentifierHash.FromFile(DevelopmentFile(directory, "identifier-hash.key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), log));
-        var tokenText = Environment.GetEnvironmentVariable(TokenKeyVariable) is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : File.ReadAllText(DevelopmentFile(directory, "token-signing.key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), log));
-        var checkpointKey = Environment.GetEnvironmentVariable(CheckpointKeyVariable) is { Length: > 0 } pem
-            ? pem
-            : Environment.GetEnvironmentVariable(CheckpointKeyFileVariable) is { Length: > 0 } file
-                ? File.ReadAllText(file)
-                : File.ReadAllText(DevelopmentFile(directory, "checkpoint-signing.pem", NewCheckpointKey, log));
+        var generated = new List<string>();
+        var masterKeys = Set(ConfiguredMasterKeys.DefaultVariable) is { } masterText
+            ? masterText.FromFile ? ConfiguredMasterKeys.FromFile(masterText.Value) : ConfiguredMasterKeys.FromEnvironment()
+            : ConfiguredMasterKeys.FromFile(DevelopmentFile(directory, "master.keys", () => "dev-1:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), generated));
+        var identifierHash = Set(KeyedIdentifierHash.DefaultVariable) is { } hashText
+            ? hashText.FromFile ? KeyedIdentifierHash.FromFile(hashText.Value) : KeyedIdentifierHash.FromEnvironment()
+            : KeyedIdentifierHash.FromFile(DevelopmentFile(directory, "identifier-hash.key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), generated));
+        var tokenText = Set(TokenKeyVariable) is { } token
+            ? token.FromFile ? File.ReadAllText(token.Value) : token.Value
+            : File.ReadAllText(DevelopmentFile(directory, "token-signing.key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), generated));
+        var checkpointKey = Set(CheckpointKeyVariable) is { } checkpoint
+            ? checkpoint.FromFile ? File.ReadAllText(checkpoint.Value) : checkpoint.Value
+            : File.ReadAllText(DevelopmentFile(directory, "checkpoint-signing.pem", NewCheckpointKey, generated));
+        if (generated.Count > 0)
+        {
+            log.WriteLine(
+                $"warning: generated development keys in {directory} ({string.Join(", ", generated)}), kept there for the next runs; " +
+                $"production sets {ConfiguredMasterKeys.DefaultVariable}, {KeyedIdentifierHash.DefaultVariable}, {TokenKeyVariable} and {CheckpointKeyVariable} " +
+                "(or the same names with _FILE for mounted secrets): docs/security.md");
+        }
+
         return new LedgerKeys(masterKeys, identifierHash, TokenKey(tokenText), checkpointKey);
     }
 
@@ -72,7 +83,13 @@ public sealed record LedgerKeys(IMasterKeyProvider MasterKeys, KeyedIdentifierHa
         return key.Length >= 32 ? key : throw new InvalidOperationException($"{TokenKeyVariable} must hold at least 32 bytes, not {key.Length}");
     }
 
-    private static string DevelopmentFile(string directory, string name, Func<string> create, TextWriter log)
+    /// <summary>The variable's value, else the path in <c>VARIABLE_FILE</c>; null when neither is set.</summary>
+    private static (string Value, bool FromFile)? Set(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? (value, false)
+            : Environment.GetEnvironmentVariable(variable + "_FILE") is { Length: > 0 } file ? (file, true) : null;
+
+    private static string DevelopmentFile(string directory, string name, Func<string> create, List<string> generated)
     {
         var path = Path.Combine(directory, name);
         if (!File.Exists(path))
@@ -84,7 +101,7 @@ public sealed record LedgerKeys(IMasterKeyProvider MasterKeys, KeyedIdentifierHa
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
-            log.WriteLine($"warning: generated a development key in {path}; set the environment variables for production (docs/security.md)");
+            generated.Add(name);
         }
 
         return path;

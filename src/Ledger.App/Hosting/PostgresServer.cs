@@ -75,6 +75,13 @@ public sealed class PostgresServer
         return server;
     }
 
+    /// <summary>A server that is already running in <paramref name="directory"/> and listens on <paramref name="port"/>.</summary>
+    public static PostgresServer Attach(string directory, int port)
+    {
+        var (_, pgCtl) = FindBinaries();
+        return new PostgresServer(Path.GetFullPath(directory), port, pgCtl, RunningAsRoot);
+    }
+
     /// <summary>Stops the server: <c>fast</c> (clean shutdown) by default, <c>immediate</c> for throwaway clusters.</summary>
     public void Stop(bool immediate = false)
     {

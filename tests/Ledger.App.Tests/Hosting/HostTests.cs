@@ -35,9 +35,45 @@ public sealed class HostTests
         Assert.Contains("\"openapi\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> CommandNames => [.. Commands.All.Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(CommandNames))]
+    public async Task Every_command_has_help_by_help_NAME_and_by_NAME_help(string name)
+    {
+        using var byHelp = new StringWriter();
+        using var byOption = new StringWriter();
+
+        var exitByHelp = await LedgerProgram.RunAsync(["help", name], FakeClock.At(2026, 3, 2), byHelp, TextWriter.Null);
+        var exitByOption = await LedgerProgram.RunAsync([name, "--help"], FakeClock.At(2026, 3, 2), byOption, TextWriter.Null);
+
+        Assert.Equal(0, exitByHelp);
+        Assert.StartsWith($"usage: ledger {name}", byHelp.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, exitByOption);
+        Assert.Equal(byHelp.ToString(), byOption.ToString());
+    }
+
+    [Fact]
+    public async Task Help_lists_every_command_and_the_data_directory()
+    {
+        using var output = new StringWriter();
+
+        var exit = await LedgerProgram.RunAsync(["help"], FakeClock.At(2026, 3, 2), output, TextWriter.Null);
+
+        Assert.Equal(0, exit);
+        Assert.All(Commands.All, c => Assert.Contains("  " + c.Name + " ", output.ToString(), StringComparison.Ordinal));
+        Assert.Contains("data directory: ", output.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "bogus" }, "unknown command 'bogus'")]
-    [InlineData(new[] { "verify", "--foo", "1" }, "'verify' does not take --foo")]
+    [InlineData(new string[0], "no command given")]
+    [InlineData(new[] { "verify", "--foo", "1" }, "unknown option --foo for verify")]
+    [InlineData(new[] { "serve", "--bogus" }, "unknown option --bogus for serve")]
+    [InlineData(new[] { "serve", "--demo=yes" }, "option --demo takes no value")]
+    [InlineData(new[] { "serve", "--urls", "--demo" }, "option --urls needs a value")]
+    [InlineData(new[] { "help", "bogus" }, "unknown command 'bogus'")]
+    [InlineData(new[] { "checkpoint", "extra" }, "unexpected argument 'extra'")]
     [InlineData(new[] { "token", "--role", "pilot" }, "unknown role 'pilot'")]
     [InlineData(new[] { "token", "--role", "patient", "--subject", "ivanov" }, "--subject must be an internal id")]
     [InlineData(new[] { "serve", "--urls" }, "option --urls needs a value")]
