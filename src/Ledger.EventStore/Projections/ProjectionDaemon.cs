@@ -171,18 +171,15 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
     {
         foreach (var agent in running.CurrentAgents())
         {
-            if (agent.Status == JasperFx.AgentStatus.Running || (agent.PausedTime is { } paused && DateTimeOffset.UtcNow - paused < settings.PausedShardRestartDelay))
+            // Only a shard Marten paused, and only once it has stayed paused for the delay.
+            if (agent.Status != JasperFx.AgentStatus.Paused || agent.PausedTime is not { } paused || DateTimeOffset.UtcNow - paused < settings.PausedShardRestartDelay)
             {
                 continue;
             }
 
             var name = agent.Name.Identity;
             LogRestartingShard(Logger, name, agent.Failure?.ExceptionType ?? "unknown");
-            if (agent.Status == JasperFx.AgentStatus.Paused)
-            {
-                running.EjectPausedShard(name);
-            }
-
+            running.EjectPausedShard(name);
             await running.StartAgentAsync(name, cancellationToken);
         }
     }
