@@ -65,6 +65,7 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
     private Task? leading;
     private IProjectionDaemon? daemon;
     private long lastSkips = -1;
+    private readonly Dictionary<string, int> pausedBeats = new(StringComparer.Ordinal);
 
     public IReadOnlyList<IProjection> Projections => projections;
 
@@ -131,6 +132,7 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
 
                 daemon = await store.Documents.BuildProjectionDaemonAsync(logger: settings.Logger);
                 await daemon.StartAllAsync();
+                pausedBeats.Clear();
                 try
                 {
                     // Hold the lock while its connection lives; a lost connection ends this node's leadership.
@@ -169,15 +171,24 @@ public sealed partial class ProjectionDaemon(EventStore store, IReadOnlyList<IPr
     /// </summary>
     private async Task RestartPausedShardsAsync(IProjectionDaemon running, CancellationToken cancellationToken)
     {
+        // Only a shard Marten paused, once it has stayed paused for the delay, counted in heartbeats (no clock read).
+        var beatsToWait = Math.Max(1, (int)Math.Ceiling(settings.PausedShardRestartDelay / settings.LeadershipRetryInterval));
         foreach (var agent in running.CurrentAgents())
         {
-            // Only a shard Marten paused, and only once it has stayed paused for the delay.
-            if (agent.Status != JasperFx.AgentStatus.Paused || agent.PausedTime is not { } paused || DateTimeOffset.UtcNow - paused < settings.PausedShardRestartDelay)
+            var name = agent.Name.Identity;
+            if (agent.Status != JasperFx.AgentStatus.Paused)
+            {
+                pausedBeats.Remove(name);
+                continue;
+            }
+
+            var beats = pausedBeats[name] = pausedBeats.GetValueOrDefault(name) + 1;
+            if (beats < beatsToWait)
             {
                 continue;
             }
 
-            var name = agent.Name.Identity;
+            pausedBeats.Remove(name);
             LogRestartingShard(Logger, name, agent.Failure?.ExceptionType ?? "unknown");
             running.EjectPausedShard(name);
             await running.StartAgentAsync(name, cancellationToken);
