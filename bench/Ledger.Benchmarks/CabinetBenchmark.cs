@@ -81,7 +81,7 @@ public static class CabinetBenchmark
         })));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seeded {patients:N0} patients × ({documents} lab reports + {accesses} access entries) = {events:N0} events in {timer.Elapsed.TotalSeconds:F0} s"));
         timer.Restart();
-        await host.Services.GetRequiredService<ProjectionDaemon>().WaitForCatchUpAsync(TimeSpan.FromHours(2));
+        await host.Services.GetRequiredService<ProjectionOperations>().WaitForCatchUpAsync(TimeSpan.FromHours(2));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"projections caught up {timer.Elapsed.TotalSeconds:F0} s after seeding"));
 
         // One connection pool for every client, a token per patient issued beforehand: the figures are the

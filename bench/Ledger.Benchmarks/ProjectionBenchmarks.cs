@@ -55,12 +55,13 @@ public static class ProjectionBenchmarks
         })));
         Console.WriteLine($"inserted {count:N0} events in appends of {perAppend}: {Rate(count, timer.Elapsed)} events/s");
 
-        await using var daemon = new ProjectionDaemon(store, [projection]);
+        var operations = new ProjectionOperations(store, [projection]);
         timer.Restart();
-        await daemon.StartAsync();
-        await daemon.WaitForCatchUpAsync(TimeSpan.FromMinutes(10));
+        using var daemon = await store.Documents.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
+        await operations.WaitForCatchUpAsync(TimeSpan.FromMinutes(10));
         var elapsed = timer.Elapsed;
-        await daemon.StopAsync();
+        await daemon.StopAllAsync();
         Console.WriteLine($"(a) catch-up, one row per stream upserted per event: {count:N0} events in {elapsed.TotalSeconds:F1} s = {Rate(count, elapsed)} events/s");
 
         // Raw PostgreSQL: read the same log in the same order and upsert the same rows, no engine in between.
@@ -103,15 +104,9 @@ public static class ProjectionBenchmarks
         await using var store = new EventStore.EventStore(dataSource, Registry(), clock, new EventStoreOptions { Schema = "bench_latency" }, asyncProjections: [projection]);
         await store.MigrateAsync();
         var committed = new ConcurrentDictionary<Guid, long>();
-        await using var daemon = new ProjectionDaemon(store, [projection]);
-        await daemon.StartAsync();
-
-        // Latency counts from a running daemon: a node that has just taken the lead waits before it starts Marten's.
-        var leading = Stopwatch.StartNew();
-        while (!daemon.IsLeading && leading.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(20);
-        }
+        var operations = new ProjectionOperations(store, [projection]);
+        using var daemon = await store.Documents.BuildProjectionDaemonAsync();
+        await daemon.StartAllAsync();
 
         var streams = Enumerable.Range(0, 1_000).Select(_ => Guid.NewGuid()).ToArray();
         var total = seconds * rate;
@@ -135,8 +130,8 @@ public static class ProjectionBenchmarks
             }
         })));
         var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
-        await daemon.WaitForCatchUpAsync(TimeSpan.FromMinutes(1));
-        await daemon.StopAsync();
+        await operations.WaitForCatchUpAsync(TimeSpan.FromMinutes(1));
+        await daemon.StopAllAsync();
 
         var latencies = committed
             .Select(c => projection.Seen.TryGetValue(c.Key, out var seen) ? Math.Max(0, Stopwatch.GetElapsedTime(c.Value, seen).TotalMilliseconds) : double.NaN)

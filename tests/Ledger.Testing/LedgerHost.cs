@@ -16,8 +16,12 @@ namespace Ledger.Testing;
 /// </summary>
 public sealed class LedgerHost : IAsyncDisposable
 {
-    private LedgerHost(WebApplication app, PostgresCluster cluster, string connectionString, FakeClock clock, Uri address)
+    private readonly bool ownsDatabase;
+
+    private LedgerHost(WebApplication app, PostgresCluster cluster, string connectionString, FakeClock clock, Uri address, LedgerKeys keys, bool ownsDatabase)
     {
+        this.ownsDatabase = ownsDatabase;
+        Keys = keys;
         App = app;
         Cluster = cluster;
         ConnectionString = connectionString;
@@ -36,6 +40,9 @@ public sealed class LedgerHost : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The keys this node runs with (another node of the same ledger needs the same).</summary>
+    public LedgerKeys Keys { get; }
+
     /// <summary>A client without credentials.</summary>
     public HttpClient Http { get; }
 
@@ -46,19 +53,38 @@ public sealed class LedgerHost : IAsyncDisposable
     {
         cluster ??= await PostgresCluster.SharedAsync();
         var connectionString = await cluster.CreateDatabaseAsync("app");
+        return await StartOnAsync(cluster, connectionString, LedgerKeys.Ephemeral(), ownsDatabase: true, configure, runBackgroundWork, clock);
+    }
+
+    /// <summary>Starts another node of the ledger that <paramref name="first"/> runs: same database, same keys, same clock.</summary>
+    public static Task<LedgerHost> StartNodeAsync(LedgerHost first, bool runBackgroundWork = true)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        return StartOnAsync(first.Cluster, first.ConnectionString, first.Keys, ownsDatabase: false, configure: null, runBackgroundWork, first.Clock);
+    }
+
+    private static async Task<LedgerHost> StartOnAsync(PostgresCluster cluster, string connectionString, LedgerKeys keys, bool ownsDatabase, Action<WebApplicationBuilder>? configure, bool runBackgroundWork, FakeClock? clock)
+    {
         clock ??= FakeClock.At(2026, 3, 2);
-        var runtime = new LedgerRuntime(connectionString, "ledger", LedgerKeys.Ephemeral(), clock, runBackgroundWork)
+        var runtime = new LedgerRuntime(connectionString, "ledger", keys, clock, runBackgroundWork)
         {
-            DaemonOptions = new EventStore.Projections.ProjectionDaemonOptions { LeadershipRetryInterval = TimeSpan.FromMilliseconds(200) },
             ConfigureMarten = marten => marten.Projections.FastPollingTime = TimeSpan.FromMilliseconds(50),
             KeyCacheTtl = Duration.FromSeconds(1),
-            Messaging = new EventStore.Messaging.MessagingOptions { PollingInterval = TimeSpan.FromMilliseconds(200), RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500)] },
+            Messaging = new EventStore.Messaging.MessagingOptions
+            {
+                PollingInterval = TimeSpan.FromMilliseconds(200),
+                RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500)],
+                NodeHealthCheckInterval = TimeSpan.FromMilliseconds(500),
+                AssignmentCheckInterval = TimeSpan.FromMilliseconds(500),
+                FirstHealthCheckAfter = TimeSpan.Zero,
+                StaleNodeTimeout = TimeSpan.FromSeconds(5),
+            },
         };
         var app = ServeCommand.BuildApp(runtime, "http://127.0.0.1:0", configure: configure);
         await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new LedgerHost(app, cluster, connectionString, clock, new Uri(address));
+        return new LedgerHost(app, cluster, connectionString, clock, new Uri(address), keys, ownsDatabase);
     }
 
     /// <summary>A client carrying a bearer token for <paramref name="role"/> acting as <paramref name="subject"/>.</summary>
@@ -75,6 +101,9 @@ public sealed class LedgerHost : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        await Cluster.DropDatabaseAsync(ConnectionString);
+        if (ownsDatabase)
+        {
+            await Cluster.DropDatabaseAsync(ConnectionString);
+        }
     }
 }

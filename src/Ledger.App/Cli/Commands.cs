@@ -82,7 +82,7 @@ public static class Commands
                 Connection,
             ],
             "Tokens are signed with the token signing key (LEDGER_TOKEN_SIGNING_KEY, or the development key of the data directory)."),
-        new("projections", "Show the state, lag and leader of every projection, or act on one",
+        new("projections", "Show the state, lag and node of every projection, or act on one",
             [
                 Connection,
                 new("resume", "NAME", "rebuild a failed projection with its failed events (after a fix) and clear them"),
@@ -90,7 +90,7 @@ public static class Commands
                 new("reason", "TEXT", "why the events are skipped (recorded)"),
                 new("rebuild", "NAME", "rebuild beside the live tables and swap them in"),
             ],
-            "A leader is shown as the ledger process holding the projection leadership; '(process gone)' marks one on this machine that no longer runs."),
+            "The node that runs a projection is shown as Wolverine numbers it, with its host and last health check; 'gone' marks one whose health checks stopped."),
         new("dead-letters", "List the messages that failed every attempt, or replay one",
             [Connection, new("replay", "MESSAGE-ID", "mark this dead letter for replay by a running node"), new("limit", "N", "list at most N (default 100)")],
             string.Empty),

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Ledger.App.Hosting;
 using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
@@ -9,10 +8,10 @@ namespace Ledger.App.Cli;
 
 /// <summary>
 /// <c>ledger projections</c> and <c>ledger dead-letters</c>: the operator's view of the background work. They act
-/// through the database, so they work against running nodes: the leader of a projection picks up a resume, a
-/// skip or a rebuild request at once (on its next wake-up or poll).
+/// through the database, so they work against running nodes: a rebuild is done by the command itself, beside the
+/// live tables, and swapped in; the node that runs the projection goes on from where the rebuilt tables stand.
 /// </summary>
-public static partial class OperationsCommands
+public static class OperationsCommands
 {
     public static async Task<int> ProjectionsAsync(CommandLine command, LedgerSettings settings, IClock clock, TextWriter output, TextWriter log)
     {
@@ -21,31 +20,31 @@ public static partial class OperationsCommands
         await using var database = await Database.OpenAsync(settings, log);
         await using var app = ServeCommand.BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, LedgerKeys.Load(settings.Home, log), clock, RunBackgroundWork: false), urls: null);
         await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
-        var daemon = app.Services.GetRequiredService<ProjectionDaemon>();
+        var operations = app.Services.GetRequiredService<ProjectionOperations>();
         if (command.Get("resume") is { } resume)
         {
-            await daemon.ResumeAsync(Known(daemon, resume));
+            await operations.ResumeAsync(Known(operations, resume));
             await output.WriteLineAsync($"{resume}: rebuilt with the events that had failed (after the fix) and cleared them as failures");
         }
         else if (command.Get("skip") is { } skip)
         {
             var reason = command.Get("reason") ?? throw new UsageException("--skip needs --reason TEXT (it is recorded with the skipped event)");
-            await daemon.SkipAsync(Known(daemon, skip), reason);
+            await operations.SkipAsync(Known(operations, skip), reason);
             await output.WriteLineAsync($"{skip}: the events set aside stay unapplied; the acknowledgement and its reason are recorded");
         }
         else if (command.Get("rebuild") is { } rebuild)
         {
-            await daemon.RequestRebuildAsync(Known(daemon, rebuild));
+            await operations.RebuildAsync(Known(operations, rebuild));
             await output.WriteLineAsync($"{rebuild}: rebuilt beside the live tables and swapped in");
         }
 
-        var skipped = await daemon.CountHighWaterSkipsAsync();
+        var skipped = await operations.CountHighWaterSkipsAsync();
         if (skipped > 0)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Marten skipped {skipped} sequence range(s) no transaction could still fill (rolled-back appends, abandoned reservations): mt_high_water_skips"));
         }
 
-        foreach (var status in await daemon.GetStatusAsync())
+        foreach (var status in await operations.GetStatusAsync())
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{status.Name,-24} {status.State.ToString().ToLowerInvariant(),-10} behind {status.EventsBehind} events / {status.SecondsBehind:F1} s  leader {Leader(status.Leader)}{(status.LastError is null ? string.Empty : $"  failed at position {status.FailedPosition}: {status.LastError}")}"));
         }
@@ -89,47 +88,11 @@ public static partial class OperationsCommands
         return 0;
     }
 
-    /// <summary>
-    /// The leader as <c>pg_stat_activity</c> names it: its application name (<c>ledger serve (pid N, HOST)</c>, see
-    /// <see cref="Database.ApplicationName"/>) and client address. Its connection holds the leadership lock, so its
-    /// process is normally alive: a backend ends with its client's connection. When the client vanished without closing
-    /// it (a machine that lost power, a network cut), the server keeps the connection, and the lock, until TCP notices;
-    /// a leader on this machine whose process no longer runs is marked <c>(process gone)</c>.
-    /// </summary>
-    internal static string Leader(string? leader)
-    {
-        if (leader is null)
-        {
-            return "none";
-        }
+    /// <summary>The node that runs the projection (Wolverine's node number, host and last health check), or "none".</summary>
+    internal static string Leader(string? leader) => leader ?? "none";
 
-        var match = LedgerProcess().Match(leader);
-        return match.Success
-            && match.Groups[2].Value == Environment.MachineName
-            && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-            && !Runs(pid)
-            ? leader + " (process gone)"
-            : leader;
-    }
-
-    private static bool Runs(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    [GeneratedRegex(@"^ledger \S+ \(pid (\d+), ([^)]+)\)", RegexOptions.CultureInvariant)]
-    private static partial Regex LedgerProcess();
-
-    private static string Known(ProjectionDaemon daemon, string name) =>
-        daemon.Projections.Any(p => p.Name == name)
+    private static string Known(ProjectionOperations operations, string name) =>
+        operations.Projections.Any(p => p.Name == name)
             ? name
-            : throw new UsageException($"no projection named '{name}' (known: {string.Join(", ", daemon.Projections.Select(p => p.Name))})");
+            : throw new UsageException($"no projection named '{name}' (known: {string.Join(", ", operations.Projections.Select(p => p.Name))})");
 }

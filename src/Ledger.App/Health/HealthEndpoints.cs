@@ -14,18 +14,18 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", async Task<IResult> (NpgsqlDataSource dataSource, EventStore.EventStore store, ProjectionDaemon daemon, CancellationToken cancellationToken) =>
+        routes.MapGet("/health", async Task<IResult> (NpgsqlDataSource dataSource, EventStore.EventStore store, ProjectionOperations projections, CancellationToken cancellationToken) =>
         {
             try
             {
                 await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {store.Options.Schema}.migrations");
                 var migrations = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
                 var head = await store.GetHeadAsync(cancellationToken);
-                var projections = (await daemon.GetStatusAsync(cancellationToken))
+                var states = (await projections.GetStatusAsync(cancellationToken))
                     .Select(p => new ProjectionHealth(p.Name, p.State.ToString().ToLowerInvariant(), p.EventsBehind, p.SecondsBehind, p.LastError, p.FailedPosition))
                     .ToList();
-                var status = projections.Any(p => p.State == "failed") ? "degraded" : "healthy";
-                return TypedResults.Ok(new HealthReport(status, "reachable", store.Options.Schema, migrations, head?.Position ?? 0, projections));
+                var status = states.Any(p => p.State == "failed") ? "degraded" : "healthy";
+                return TypedResults.Ok(new HealthReport(status, "reachable", store.Options.Schema, migrations, head?.Position ?? 0, states));
             }
             catch (NpgsqlException ex)
             {

@@ -13,12 +13,16 @@ using Npgsql;
 namespace Ledger.App.Hosting;
 
 /// <summary>What the ledger runs with.</summary>
-/// <param name="RunBackgroundWork">Run the projection daemon and the checkpoint schedule in this process (Wolverine's handlers run wherever the host runs).</param>
+/// <param name="RunBackgroundWork">
+/// Take part in running the async projections (Wolverine assigns each to one such node) and in the checkpoint
+/// schedule; Wolverine's message handlers run wherever the host runs.
+/// </param>
 public sealed record LedgerRuntime(string ConnectionString, string Schema, LedgerKeys Keys, IClock Clock, bool RunBackgroundWork = true)
 {
-    public ProjectionDaemonOptions DaemonOptions { get; init; } = new();
-
-    /// <summary>How often the node that leads the projections signs a checkpoint of every stream head.</summary>
+    /// <summary>
+    /// How often a checkpoint of every stream head is signed. Every node that runs background work looks at this
+    /// interval; the first that finds the latest checkpoint older than half of it signs the next one.
+    /// </summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Further Marten settings (tests shorten the daemon's polling).</summary>
@@ -77,14 +81,21 @@ public static class LedgerServices
 
         // Marten's store is the host's (built from the ledger's options), so that Wolverine keeps its inbox, outbox,
         // scheduled messages and dead letters in the ledger's schema beside the events.
+        // With background work, Wolverine runs the async projections: each projection's shard on exactly one node of
+        // those that run background work, moved to another when its node goes (Wolverine's managed distribution in
+        // place of Marten's own single-leader daemon). A node without it runs none.
         services.AddMarten(sp => sp.GetRequiredService<EventStore.EventStore>().MartenOptions)
-            .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = runtime.Schema);
+            .IntegrateWithWolverine(integration =>
+            {
+                integration.MessageStorageSchemaName = runtime.Schema;
+                integration.UseWolverineManagedEventSubscriptionDistribution = runtime.RunBackgroundWork;
+            });
         services.AddWolverine(options => LedgerMessaging.Configure(options, runtime.Messaging, features.SelectMany(f => f.MessageHandlers), runtime.CodeMode, typeof(LedgerServices).Assembly, runtime.GeneratedCodePath));
         services.AddSingleton<TransactionalOutbox>();
-        services.AddSingleton(sp => new ProjectionDaemon(
+        services.AddSingleton(sp => new ProjectionOperations(
             sp.GetRequiredService<EventStore.EventStore>(),
             sp.GetRequiredService<IReadOnlyList<IProjection>>(),
-            runtime.DaemonOptions with { Logger = sp.GetService<ILoggerFactory>()?.CreateLogger<ProjectionDaemon>() }));
+            new ProjectionOperationsOptions { StaleNodeTimeout = runtime.Messaging.StaleNodeTimeout, Logger = sp.GetService<ILoggerFactory>()?.CreateLogger<ProjectionOperations>() }));
         services.AddSingleton(sp => new CommandExecutor(sp.GetRequiredService<EventStore.EventStore>(), runtime.Clock));
         services.AddSingleton<LedgerStartup>();
         if (runtime.RunBackgroundWork)

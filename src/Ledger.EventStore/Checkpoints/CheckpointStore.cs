@@ -5,59 +5,112 @@ namespace Ledger.EventStore.Checkpoints;
 
 /// <summary>
 /// Takes, keeps and audits signed checkpoints over Marten's event tables. A checkpoint is taken behind the append
-/// barrier: every append holds the barrier shared while it writes, the checkpoint takes it exclusively for the moment
-/// it reads the stream heads, so no append is half-way and no event can later commit at a position the checkpoint
-/// covers. The signing key never enters the database; the checkpoints table holds the signed lines only.
+/// barrier: every append holds the barrier shared while it writes; the checkpoint takes it exclusively for the moment
+/// it takes a database snapshot (no append is half-way then, so no event can later commit at a position the
+/// checkpoint covers), then releases it and reads the stream heads from that snapshot while appends go on. The signing key never enters the database; the checkpoints table holds the signed lines only.
 /// </summary>
 public sealed class CheckpointStore(NpgsqlDataSource dataSource, string schema = "ledger")
 {
     /// <summary>Takes the next checkpoint over every stream head and signs it with <paramref name="signer"/>.</summary>
-    public async Task<SignedCheckpoint> CreateAsync(CheckpointSigner signer, Instant now, CancellationToken cancellationToken = default)
+    public async Task<SignedCheckpoint> CreateAsync(CheckpointSigner signer, Instant now, CancellationToken cancellationToken = default) =>
+        (await CreateCoreAsync(signer, now, null, cancellationToken))!;
+
+    /// <summary>
+    /// The schedule's checkpoint: takes and signs the next one unless the latest is younger than
+    /// <paramref name="minimumAge"/> (null then). Several nodes can run the same schedule: the append barrier lets one
+    /// at a time look, so the others find the fresh checkpoint and sign nothing.
+    /// </summary>
+    public Task<SignedCheckpoint?> CreateIfDueAsync(CheckpointSigner signer, Instant now, Duration minimumAge, CancellationToken cancellationToken = default) =>
+        CreateCoreAsync(signer, now, minimumAge, cancellationToken);
+
+    private async Task<SignedCheckpoint?> CreateCoreAsync(CheckpointSigner signer, Instant now, Duration? minimumAge, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(signer);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var barrier = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
-        {
-            barrier.Parameters.AddWithValue("key", EventStore.AppendBarrierKey(schema));
-            await barrier.ExecuteNonQueryAsync(cancellationToken);
-        }
 
-        var heads = new List<StreamHeadEntry>();
-        await using (var read = new NpgsqlCommand($"""
-            SELECT s.id, s.version, e.headers ->> '{EventStore.HashHeader}'
-            FROM {schema}.mt_streams s JOIN {schema}.mt_events e ON e.stream_id = s.id AND e.version = s.version
-            """, connection, transaction))
-        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        // Session locks, taken outside any transaction, so that the snapshot below is taken after they are granted.
+        // One checkpoint writer at a time; the appends are not held back by this one.
+        await SessionLockAsync(connection, "pg_advisory_lock", WriterKey(schema), cancellationToken);
+        try
         {
-            while (await reader.ReadAsync(cancellationToken))
+            var previous = await LatestAsync(connection, null, cancellationToken);
+            if (minimumAge is { } age && previous is not null && now - previous.Checkpoint.CreatedAt < age)
             {
-                heads.Add(new StreamHeadEntry(reader.GetGuid(0), reader.GetInt64(1), Convert.FromHexString(reader.GetString(2))));
+                return null;
+            }
+
+            // The barrier, exclusively: granted once every append in flight has committed or rolled back, and new
+            // ones wait. The snapshot taken now therefore holds every event below its highest position, and no event
+            // can later commit at a position the checkpoint covers. The barrier is released as soon as the snapshot
+            // exists: the stream heads are read from that snapshot while appends go on (their reading takes time in
+            // proportion to the number of streams, and appends must not wait on it).
+            await SessionLockAsync(connection, "pg_advisory_lock", EventStore.AppendBarrierKey(schema), cancellationToken);
+            var barrierHeld = true;
+            try
+            {
+                await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+                long position;
+                await using (var max = new NpgsqlCommand($"SELECT coalesce(max(e.seq_id), 0) FROM {schema}.mt_events e WHERE {EventStore.NotTombstone(schema, "e")}", connection, transaction))
+                {
+                    position = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
+                }
+
+                await SessionLockAsync(connection, "pg_advisory_unlock", EventStore.AppendBarrierKey(schema), cancellationToken, transaction);
+                barrierHeld = false;
+
+                var heads = new List<StreamHeadEntry>();
+                await using (var read = new NpgsqlCommand($"""
+                    SELECT s.id, s.version, e.headers ->> '{EventStore.HashHeader}'
+                    FROM {schema}.mt_streams s JOIN {schema}.mt_events e ON e.stream_id = s.id AND e.version = s.version
+                    """, connection, transaction))
+                await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        heads.Add(new StreamHeadEntry(reader.GetGuid(0), reader.GetInt64(1), Convert.FromHexString(reader.GetString(2))));
+                    }
+                }
+
+                var ticks = now.ToUnixTimeTicks();
+                var checkpoint = new Checkpoint((previous?.Checkpoint.Sequence ?? 0) + 1, position, Instant.FromUnixTimeTicks(ticks - (ticks % 10)), heads);
+                var signed = signer.Sign(checkpoint, previous);
+                await using (var insert = new NpgsqlCommand($"INSERT INTO {schema}.checkpoints (sequence, global_position, created_at, key_id, line) VALUES (@s, @p, @at, @k, @line)", connection, transaction))
+                {
+                    insert.Parameters.AddWithValue("s", checkpoint.Sequence);
+                    insert.Parameters.AddWithValue("p", position);
+                    insert.Parameters.AddWithValue("at", checkpoint.CreatedAt.ToDateTimeUtc());
+                    insert.Parameters.AddWithValue("k", signed.KeyId);
+                    insert.Parameters.AddWithValue("line", signed.ToJsonLine());
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return signed;
+            }
+            finally
+            {
+                if (barrierHeld && connection.State == System.Data.ConnectionState.Open)
+                {
+                    await SessionLockAsync(connection, "pg_advisory_unlock", EventStore.AppendBarrierKey(schema), CancellationToken.None);
+                }
             }
         }
-
-        long position;
-        await using (var max = new NpgsqlCommand($"SELECT coalesce(max(e.seq_id), 0) FROM {schema}.mt_events e WHERE {EventStore.NotTombstone(schema, "e")}", connection, transaction))
+        finally
         {
-            position = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await SessionLockAsync(connection, "pg_advisory_unlock", WriterKey(schema), CancellationToken.None);
+            }
         }
+    }
 
-        var previous = await LatestAsync(connection, transaction, cancellationToken);
-        var ticks = now.ToUnixTimeTicks();
-        var checkpoint = new Checkpoint((previous?.Checkpoint.Sequence ?? 0) + 1, position, Instant.FromUnixTimeTicks(ticks - (ticks % 10)), heads);
-        var signed = signer.Sign(checkpoint, previous);
-        await using (var insert = new NpgsqlCommand($"INSERT INTO {schema}.checkpoints (sequence, global_position, created_at, key_id, line) VALUES (@s, @p, @at, @k, @line)", connection, transaction))
-        {
-            insert.Parameters.AddWithValue("s", checkpoint.Sequence);
-            insert.Parameters.AddWithValue("p", position);
-            insert.Parameters.AddWithValue("at", checkpoint.CreatedAt.ToDateTimeUtc());
-            insert.Parameters.AddWithValue("k", signed.KeyId);
-            insert.Parameters.AddWithValue("line", signed.ToJsonLine());
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
+    private static long WriterKey(string schema) => Schema.LockKeys.Named(schema, "checkpoint_writer");
 
-        await transaction.CommitAsync(cancellationToken);
-        return signed;
+    private static async Task SessionLockAsync(NpgsqlConnection connection, string function, long key, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {function}(@key)", connection, transaction);
+        command.Parameters.AddWithValue("key", key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Every checkpoint, oldest first.</summary>

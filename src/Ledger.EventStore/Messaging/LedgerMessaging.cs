@@ -19,8 +19,29 @@ public sealed record MessagingOptions
     /// <summary>How long handled message ids are kept, so a message delivered again within it is recognised.</summary>
     public TimeSpan KeepHandledFor { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How often each node records that it is alive, and the leader node checks the others (Wolverine's node health
+    /// check). A node that stopped cleanly gives up its projections at once; one that vanished is noticed after
+    /// <see cref="StaleNodeTimeout"/>.
+    /// </summary>
+    public TimeSpan NodeHealthCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the leader node checks that every projection runs on exactly one node, and spreads them.</summary>
+    public TimeSpan AssignmentCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long after its first start a node runs its first health check (and can take projections).</summary>
+    public TimeSpan FirstHealthCheckAfter { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After how long without a health check a node counts as gone and its projections move to another node.</summary>
+    public TimeSpan StaleNodeTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     internal void Validate()
     {
+        if (NodeHealthCheckInterval <= TimeSpan.Zero || AssignmentCheckInterval <= TimeSpan.Zero || FirstHealthCheckAfter < TimeSpan.Zero || StaleNodeTimeout <= NodeHealthCheckInterval)
+        {
+            throw new ArgumentException("the node intervals must be positive, and StaleNodeTimeout longer than NodeHealthCheckInterval");
+        }
+
         if (RetryDelays.Count == 0 || RetryDelays.Any(d => d <= TimeSpan.Zero))
         {
             throw new ArgumentException("RetryDelays needs at least one positive wait");
@@ -58,6 +79,10 @@ public static class LedgerMessaging
         options.Policies.UseDurableLocalQueues();
         options.Durability.ScheduledJobPollingTime = settings.PollingInterval;
         options.Durability.KeepAfterMessageHandling = settings.KeepHandledFor;
+        options.Durability.HealthCheckPollingTime = settings.NodeHealthCheckInterval;
+        options.Durability.CheckAssignmentPeriod = settings.AssignmentCheckInterval;
+        options.Durability.FirstHealthCheckExecution = settings.FirstHealthCheckAfter;
+        options.Durability.StaleNodeTimeout = settings.StaleNodeTimeout;
         // A concurrency conflict is retried at once (the handler reloads the stream); anything else waits.
         options.OnException<WrongExpectedVersionException>().RetryWithCooldown(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500))
             .Then.ScheduleRetry([.. settings.RetryDelays]).Then.MoveToErrorQueue();

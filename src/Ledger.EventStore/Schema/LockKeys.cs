@@ -24,7 +24,7 @@ public static class LockKeys
         return a ^ b ^ c ^ d;
     }
 
-    /// <summary>A bigint key for any named lock (projection leadership and the like).</summary>
+    /// <summary>A bigint key for any named lock (the append barrier and the like).</summary>
     public static long Named(string schema, string name) => Hash64(schema + ":" + name);
 
     private static long Hash64(string text) => BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));

@@ -54,28 +54,6 @@ public sealed class CommandLineTests(PostgresDatabase database) : IClassFixture<
         Assert.Single(skipWithoutReason.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("ledger: ", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_leader_on_this_machine_whose_process_is_gone_is_shown_as_such()
-    {
-        var connectionString = await database.Cluster.CreateDatabaseAsync();
-        Assert.Equal(0, (await RunAsync("migrate", "--connection", connectionString)).Exit);
-        var gone = $"ledger serve (pid 99999999, {Environment.MachineName})";
-        await using var leader = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = gone, Pooling = false }.ConnectionString);
-        await leader.OpenAsync();
-        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", leader))
-        {
-            take.Parameters.AddWithValue("key", EventStore.Schema.LockKeys.Named("ledger", "projection_daemon"));
-            await take.ExecuteNonQueryAsync();
-        }
-
-        var (exit, output, _) = await RunAsync("projections", "--connection", connectionString);
-        await leader.CloseAsync();
-        await database.Cluster.DropDatabaseAsync(connectionString);
-
-        Assert.Equal(0, exit);
-        Assert.Contains($"leader {gone} on 127.0.0.1 (process gone)", output, StringComparison.Ordinal);
-    }
-
     public void Dispose()
     {
         if (Directory.Exists(home))

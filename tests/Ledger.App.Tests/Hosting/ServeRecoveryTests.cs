@@ -56,7 +56,7 @@ public sealed class ServeRecoveryTests(ITestOutputHelper log) : IDisposable
 
         Assert.True(projections.Exit == 0, projections.ToString());
         Assert.Contains($"left behind by ledger serve (pid {killedPid.ToString(CultureInfo.InvariantCulture)}), which is gone: reusing it", projections.Error, StringComparison.Ordinal);
-        Assert.Contains("leader none", projections.Output, StringComparison.Ordinal);
+        Assert.Contains("cabinet", projections.Output, StringComparison.Ordinal);
         Assert.Null(LedgerExecutable.Postmaster(home));
         Assert.False(File.Exists(Path.Combine(home, "postgres", "data", "postmaster.pid")));
     }

@@ -66,7 +66,7 @@ public sealed class ErasureTests
             Assert.Equal(0, await RowsAsync(host, table, patient));
         }
 
-        var daemon = host.Services.GetRequiredService<ProjectionDaemon>();
+        var daemon = host.Services.GetRequiredService<ProjectionOperations>();
         foreach (var name in new[] { "cabinet", "trends", "access_journal" })
         {
             await daemon.RebuildAsync(name);

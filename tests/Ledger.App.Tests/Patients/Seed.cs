@@ -102,7 +102,7 @@ internal static class Seed
             new CommandContext(Guid.NewGuid(), EventMetadata.Empty, patient));
 
     public static Task CatchUpAsync(LedgerHost host) =>
-        host.Services.GetRequiredService<ProjectionDaemon>().WaitForCatchUpAsync(TimeSpan.FromSeconds(30));
+        host.Services.GetRequiredService<ProjectionOperations>().WaitForCatchUpAsync(TimeSpan.FromSeconds(30));
 
     public static CommandExecutor Executor(LedgerHost host) => host.Services.GetRequiredService<CommandExecutor>();
 

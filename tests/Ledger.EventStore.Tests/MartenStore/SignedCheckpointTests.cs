@@ -56,6 +56,69 @@ public sealed class SignedCheckpointTests(PostgresDatabase database) : IClassFix
     }
 
     [Fact]
+    public async Task The_scheduled_checkpoint_is_signed_only_once_the_latest_is_older_than_the_minimum_age_even_from_several_nodes()
+    {
+        var (scope, checkpoints, signer, stream, _) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+        var age = NodaTime.Duration.FromMinutes(7);
+
+        // Several nodes wake on the same schedule right after checkpoint 1: none signs.
+        scope.Clock.Advance(NodaTime.Duration.FromMinutes(6));
+        var early = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => checkpoints.CreateIfDueAsync(signer, scope.Clock.GetCurrentInstant(), age)));
+        Assert.All(early, Assert.Null);
+
+        // Once it is due, four nodes at once sign exactly one checkpoint between them, over the new head.
+        await scope.AppendAsync(stream, ExpectedVersion.Exactly(3), new Withdrawn(1m));
+        scope.Clock.Advance(NodaTime.Duration.FromMinutes(2));
+        var due = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => checkpoints.CreateIfDueAsync(signer, scope.Clock.GetCurrentInstant(), age)));
+
+        var signed = Assert.Single(due, c => c is not null)!;
+        Assert.Equal(2L, signed.Checkpoint.Sequence);
+        Assert.Equal(4L, signed.Checkpoint.Heads.Single(h => h.StreamId == stream).Version);
+        Assert.Equal([1L, 2L], (await checkpoints.ListAsync()).Select(c => c.Checkpoint.Sequence));
+        Assert.Empty(await checkpoints.AuditAsync(signer.PublicKeyPem));
+    }
+
+    [Fact]
+    public async Task Checkpoints_taken_while_eight_writers_append_cover_exactly_what_had_committed_and_audit_clean()
+    {
+        var (scope, checkpoints, signer, _, _) = await SeededAsync(database);
+        await using var _ = scope;
+        using var __ = signer;
+        using var stop = new CancellationTokenSource();
+        var appended = 0;
+        var writers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var stream = Guid.NewGuid();
+                await scope.AppendAsync(stream, ExpectedVersion.NoStream, new Opened("w"));
+                await scope.AppendAsync(stream, ExpectedVersion.Exactly(1), new Deposited(1m));
+                Interlocked.Add(ref appended, 2);
+            }
+        })).ToList();
+
+        var taken = new List<SignedCheckpoint>();
+        for (var i = 0; i < 5; i++)
+        {
+            await Task.Delay(100);
+            taken.Add(await checkpoints.CreateAsync(signer, scope.Clock.GetCurrentInstant()));
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        // Each checkpoint names every stream head at its position, and an event that committed after it never sits
+        // at a position it covers (the audit names such an event as slipped in behind the ledger's back).
+        Assert.True(appended > 0);
+        Assert.Equal(taken.Select(c => c.Checkpoint.GlobalPosition).Order(), taken.Select(c => c.Checkpoint.GlobalPosition));
+        Assert.True(taken[^1].Checkpoint.Heads.Count > taken[0].Checkpoint.Heads.Count);
+        Assert.Empty(await checkpoints.AuditAsync(signer.PublicKeyPem));
+        Assert.True((await scope.VerifyAsync()).IsClean);
+    }
+
+    [Fact]
     public async Task A_tail_deleted_with_its_head_fixed_up_passes_the_chain_but_not_the_checkpoint()
     {
         var (scope, checkpoints, signer, stream, _) = await SeededAsync(database);

@@ -59,8 +59,6 @@ public sealed class CountingProjection(string name = "counts", string table = "c
 
 public static class ProjectionTesting
 {
-    public static ProjectionDaemonOptions FastOptions() => new() { LeadershipRetryInterval = TimeSpan.FromMilliseconds(100), PausedShardRestartDelay = TimeSpan.FromMilliseconds(300) };
-
     /// <summary>Events per stream and the last version of a counting table, ordered by stream.</summary>
     public static async Task<List<(Guid Stream, long Events, long LastVersion)>> RowsAsync(NpgsqlDataSource dataSource, string schema, string table)
     {

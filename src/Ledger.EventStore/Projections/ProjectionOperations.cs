@@ -1,17 +1,83 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Marten;
+using Marten.Events;
+using Microsoft.Extensions.Logging;
 using NodaTime;
 using Npgsql;
 
 namespace Ledger.EventStore.Projections;
 
-public sealed partial class ProjectionDaemon
+/// <summary>How a projection stands.</summary>
+public enum ProjectionState
 {
+    /// <summary>A node runs it: Wolverine assigned its shard to that node, whose Marten daemon applies events to it.</summary>
+    Running,
+
+    /// <summary>No node runs it now (no node runs background work, or Wolverine has not assigned it yet).</summary>
+    Stopped,
+
+    /// <summary>Marten's daemon set events aside that failed to apply; an operator has not acknowledged them.</summary>
+    Failed,
+}
+
+/// <summary>A projection's progress, lag and failures; <paramref name="Leader"/> names the node that runs it.</summary>
+public sealed record ProjectionStatus(string Name, ProjectionState State, long Position, long EventsBehind, double SecondsBehind, string? Leader, string? LastError, long? FailedPosition);
+
+/// <summary>Options of the <see cref="ProjectionOperations"/>.</summary>
+public sealed record ProjectionOperationsOptions
+{
+    /// <summary>Events read and applied per transaction during a rebuild.</summary>
+    public int RebuildBatchSize { get; init; } = 1_000;
+
+    /// <summary>
+    /// After how long without a health check the node assigned a projection counts as gone (the projection is shown
+    /// stopped until Wolverine moves it): the messaging's <c>StaleNodeTimeout</c>.
+    /// </summary>
+    public TimeSpan StaleNodeTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Receives rebuild completions and skipped sequence ranges; none when null.</summary>
+    public ILogger? Logger { get; init; }
+}
+
+/// <summary>
+/// The operator's side of the ledger's async projections. Marten's daemon applies the events; which node runs each
+/// projection is Wolverine's choice (its managed distribution assigns every projection shard to exactly one running
+/// node and moves it when that node goes). What is here acts through the database alone, so the command line and any
+/// node can use it against running nodes: status and lag (with the node that runs each projection, from Wolverine's
+/// node assignments), a rebuild beside the live tables then a swap, and the handling of events Marten set aside.
+/// </summary>
+public sealed partial class ProjectionOperations(EventStore store, IReadOnlyList<IProjection> projections, ProjectionOperationsOptions? options = null)
+{
+    /// <summary>The meter of the projection gauges.</summary>
+    public const string MeterName = "Ledger.EventStore.Projections";
+
+    private static readonly Meter Meter = new(MeterName);
+    private readonly ProjectionOperationsOptions settings = options ?? new ProjectionOperationsOptions();
+    private readonly string schema = store.Options.Schema;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private long lastSkips = -1;
+    private ObservableGauge<long>? skipsGauge;
+
+    public IReadOnlyList<IProjection> Projections => projections;
+
+    private ILogger Logger => settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>Registers the gauge of skipped ranges (<c>ledger.projections.high_water_skips</c>) once.</summary>
+    public void RegisterGauges() =>
+        skipsGauge ??= Meter.CreateObservableGauge("ledger.projections.high_water_skips", () => Math.Max(0, Interlocked.Read(ref lastSkips)), description: "sequence ranges Marten's daemon skipped as dead");
+
+    /// <summary>Waits until every projection has applied every committed event (Marten's non-stale check).</summary>
+    public Task WaitForCatchUpAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        store.Documents.WaitForNonStaleProjectionDataAsync(timeout).WaitAsync(cancellationToken);
+
     /// <summary>Status and lag of every projection: Marten's progress, the newest event, failed events not yet acknowledged.</summary>
     public async Task<IReadOnlyList<ProjectionStatus>> GetStatusAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken);
         var progress = await ProgressAsync(connection, null, cancellationToken);
         var head = await store.GetHeadAsync(cancellationToken);
-        var leader = await LeaderAsync(connection, cancellationToken);
+        var leaders = await LeadersAsync(connection, cancellationToken);
         var failures = await FailuresAsync(connection, cancellationToken);
         var result = new List<ProjectionStatus>();
         foreach (var projection in projections)
@@ -26,8 +92,9 @@ public sealed partial class ProjectionDaemon
             }
 
             var failure = failures.GetValueOrDefault(projection.Name);
-            var state = failure is not null ? ProjectionState.Failed : leader is null ? ProjectionState.Stopped : ProjectionState.Running;
-            result.Add(new ProjectionStatus(projection.Name, state, position, behind, seconds, leader, failure?.Error, failure?.Sequence));
+            var leader = leaders.TryGetValue(projection.Name, out var node) ? node : ((string Node, bool Alive)?)null;
+            var state = failure is not null ? ProjectionState.Failed : leader is { Alive: true } ? ProjectionState.Running : ProjectionState.Stopped;
+            result.Add(new ProjectionStatus(projection.Name, state, position, behind, seconds, leader?.Node, failure?.Error, failure?.Sequence));
         }
 
         return result;
@@ -45,7 +112,7 @@ public sealed partial class ProjectionDaemon
         var seen = Interlocked.Exchange(ref lastSkips, count);
         if (count > seen && seen >= 0)
         {
-            LogSkips(settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, count - seen, count);
+            LogSkips(Logger, count - seen, count);
         }
 
         return count;
@@ -112,16 +179,13 @@ public sealed partial class ProjectionDaemon
                 }
             }
 
-            LogRebuilt(settings.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, name, final);
+            LogRebuilt(Logger, name, final);
         }
         finally
         {
             gate.Release();
         }
     }
-
-    /// <summary>Same as <see cref="RebuildAsync"/>: the caller (a node or the command line) does the work itself.</summary>
-    public Task RequestRebuildAsync(string name, CancellationToken cancellationToken = default) => RebuildAsync(name, cancellationToken);
 
     /// <summary>
     /// After the fault is mended, applies the events Marten's daemon set aside for this projection by rebuilding it
@@ -221,16 +285,54 @@ public sealed partial class ProjectionDaemon
         return result;
     }
 
-    private async Task<string?> LeaderAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// The node that runs each projection, from Wolverine's node assignments in the ledger's schema (an agent per
+    /// shard, <c>event-subscriptions://marten/main/{server}.{database}/{projection}/all</c>), as "node N on HOST
+    /// (health check S s ago)": a node whose last health check is older than the stale timeout is gone, and Wolverine
+    /// moves its projections. None when no node runs background work or the tables do not exist yet.
+    /// </summary>
+    private async Task<Dictionary<string, (string Node, bool Alive)>> LeadersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT coalesce(nullif(a.application_name, ''), 'pid ' || a.pid) || ' on ' || coalesce(host(a.client_addr), 'local socket')
-            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = @key
-              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        var result = new Dictionary<string, (string Node, bool Alive)>(StringComparer.Ordinal);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass(@a) IS NOT NULL AND to_regclass(@n) IS NOT NULL", connection))
+        {
+            exists.Parameters.AddWithValue("a", $"{schema}.wolverine_node_assignments");
+            exists.Parameters.AddWithValue("n", $"{schema}.wolverine_nodes");
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not true)
+            {
+                return result;
+            }
+        }
+
+        await using var command = new NpgsqlCommand($"""
+            SELECT a.id, n.node_number, n.description, greatest(0, extract(epoch FROM now() - n.health_check))::float8
+            FROM {schema}.wolverine_node_assignments a JOIN {schema}.wolverine_nodes n ON n.id = a.node_id
+            WHERE a.id LIKE 'event-subscriptions://%'
             """, connection);
-        command.Parameters.AddWithValue("key", LeadershipKey);
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var byShard = new Dictionary<string, (string, bool)>(StringComparer.OrdinalIgnoreCase);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // The path ends with the shard: "{projection}/all".
+            var segments = new Uri(reader.GetString(0)).AbsolutePath.Trim('/').Split('/');
+            if (segments.Length >= 2)
+            {
+                var age = reader.GetDouble(3);
+                var alive = age <= settings.StaleNodeTimeout.TotalSeconds;
+                var node = string.Create(CultureInfo.InvariantCulture, $"node {reader.GetInt32(1)} on {reader.GetString(2)} ({(alive ? "health check" : "gone: last health check")} {age:F0} s ago)");
+                byShard[segments[^2]] = (node, alive);
+            }
+        }
+
+        foreach (var projection in projections)
+        {
+            if (byShard.TryGetValue(projection.Name, out var node))
+            {
+                result[projection.Name] = node;
+            }
+        }
+
+        return result;
     }
 
     private async Task<Dictionary<string, (string Error, long Sequence)?>> FailuresAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
