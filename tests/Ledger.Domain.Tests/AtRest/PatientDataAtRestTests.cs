@@ -1,4 +1,5 @@
 using Ledger.App.Hosting;
+using Ledger.App.Streams;
 using Ledger.Domain.Tests.Support;
 using Ledger.EventStore;
 using Ledger.EventStore.Protection;
@@ -46,6 +47,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
                 StreamIds.ConsentKind => StreamIds.Consent(Samples.Consent),
                 StreamIds.AccessKind => StreamIds.Access(Samples.Patient),
                 StreamIds.OrganizationKind => StreamIds.Organization(Samples.Lab),
+                StreamIds.DeliveryRefusalKind => StreamIds.DeliveryRefusals(Samples.Lab.Value),
                 _ => throw new InvalidOperationException($"no stream for kind {descriptor.StreamKind}"),
             };
             var metadata = new EventMetadata(Guid.NewGuid(), null, "system", "test");
@@ -108,7 +110,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
 
         Assert.True(await protector.DestroyKeyAsync(Samples.Patient.Value));
 
-        var (patient, version) = await store.AggregateAsync(patientStream, Domain.Patients.PatientState.Initial, Domain.Patients.PatientState.Evolve);
+        var (patient, version) = await store.AggregateAsync(Deciders.Patient, patientStream);
         var result = await store.ReadStreamAsync(resultStream);
         var organization = await store.ReadStreamAsync(StreamIds.Organization(Samples.Lab));
         Assert.Equal(Domain.Patients.PatientState.Initial, patient);
