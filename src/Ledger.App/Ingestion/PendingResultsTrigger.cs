@@ -1,3 +1,4 @@
+using Ledger.App.Hosting;
 using Ledger.App.Patients;
 using Ledger.Domain;
 using Ledger.Domain.Patients;
@@ -9,11 +10,11 @@ using Wolverine.Attributes;
 namespace Ledger.App.Ingestion;
 
 /// <summary>A cabinet was opened: find the results that arrived for its identifiers before it existed.</summary>
-[MessageIdentity("ingestion.resolve_pending_results.v1")]
+[MessageIdentity(MessageCatalogue.ResolvePendingResults)]
 public sealed record ResolvePendingResults(Guid PatientId, IReadOnlyList<string> Digests);
 
 /// <summary>Attach one pending document to its patient.</summary>
-[MessageIdentity("ingestion.resolve_pending_document.v1")]
+[MessageIdentity(MessageCatalogue.ResolvePendingDocument)]
 public sealed record ResolvePendingDocument(Guid PatientId, Guid DocumentId);
 
 /// <summary>
