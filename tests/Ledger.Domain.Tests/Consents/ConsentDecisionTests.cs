@@ -2,7 +2,7 @@ using Ledger.Domain.Consents;
 using Ledger.Domain.Results;
 using Ledger.Domain.Tests.Support;
 using NodaTime;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
 namespace Ledger.Domain.Tests.Consents;
 

@@ -1,7 +1,7 @@
 using DomainValidationException = Ledger.Domain.DomainValidationException;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Tests.Support;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
 namespace Ledger.Domain.Tests.Organizations;
 

@@ -6,9 +6,9 @@ using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
 using NodaTime;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
-namespace Ledger.Domain.Tests.Support;
+namespace Ledger.Testing;
 
 /// <summary>One deterministic sample per event type, for the approved-file snapshots.</summary>
 public static class SampleEvents

@@ -1,13 +1,13 @@
 using Ledger.App.Hosting;
 using Ledger.App.Streams;
-using Ledger.Domain.Tests.Support;
+using Ledger.Domain;
 using Ledger.EventStore;
 using Ledger.EventStore.Protection;
 using Ledger.Testing;
 using Npgsql;
 using Xunit;
 
-namespace Ledger.Domain.Tests.AtRest;
+namespace Ledger.App.Tests.AtRest;
 
 /// <summary>
 /// Every event type of the domain written for one patient through the real store, then the raw tables read as a
@@ -72,7 +72,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
     /// <summary>
     /// Every row of the event, stream and key tables as PostgreSQL prints it, and every bytea column of it decoded as
     /// UTF-8 (so a value stored in the clear inside a binary column is found too). Wolverine's message tables are
-    /// scanned by the application's at-rest test (Ledger.App.Tests, Messaging), where a host runs Wolverine.
+    /// scanned by the at-rest test of the running application (Messaging), where a host runs Wolverine.
     /// </summary>
     private static async Task<List<string>> StoredTextAsync(NpgsqlDataSource dataSource, string where, params string[] only)
     {
