@@ -179,9 +179,3 @@ public static class AuditEndpoints
         return parsed.Success;
     }
 }
-
-/// <summary>Auditors' time travel over streams, consents and access histories.</summary>
-public sealed class AuditFeature : ILedgerFeature
-{
-    public void MapEndpoints(IEndpointRouteBuilder routes) => routes.MapAudit();
-}

@@ -145,7 +145,7 @@ public static class ConsentsEndpoints
             new ConsentGrantedResponse(consentId.Value, token, $"/api/v1/shared/{token}/documents", granted.ValidFrom, granted.ValidUntil, outcome.Version));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, ConsentsTable consents, EventStore.EventStore store, IClock clock, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext http, ConsentsProjection consents, EventStore.EventStore store, IClock clock, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
@@ -164,7 +164,7 @@ public static class ConsentsEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static async Task<IResult> RevokeAsync(Guid id, RevokeConsentRequest? body, HttpContext http, ConsentsTable consents, CommandExecutor executor, CancellationToken ct)
+    private static async Task<IResult> RevokeAsync(Guid id, RevokeConsentRequest? body, HttpContext http, ConsentsProjection consents, CommandExecutor executor, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {

@@ -1,21 +1,11 @@
-using Ledger.App.Hosting;
 using Ledger.App.Patients;
 using Ledger.Domain;
 using Ledger.Domain.Patients;
 using Ledger.EventStore;
 using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
-using Wolverine.Attributes;
 
 namespace Ledger.App.Ingestion;
-
-/// <summary>A cabinet was opened: find the results that arrived for its identifiers before it existed.</summary>
-[MessageIdentity(MessageCatalogue.ResolvePendingResults)]
-public sealed record ResolvePendingResults(Guid PatientId, IReadOnlyList<string> Digests);
-
-/// <summary>Attach one pending document to its patient.</summary>
-[MessageIdentity(MessageCatalogue.ResolvePendingDocument)]
-public sealed record ResolvePendingDocument(Guid PatientId, Guid DocumentId);
 
 /// <summary>
 /// Written inline with <c>patients.registered.v1</c>: enqueues <see cref="ResolvePendingResults"/> (with the keyed
