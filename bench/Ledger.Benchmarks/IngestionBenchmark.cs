@@ -16,6 +16,7 @@ using Ledger.Domain.Identifiers;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.EventStore;
+using Ledger.EventStore.Hosting;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -7,9 +7,10 @@ internal static class Decisions
 {
     private static readonly DateTimeZone EarliestZone = DateTimeZone.ForOffset(Offset.FromHours(14));
 
-    public static readonly IReadOnlyList<object> Nothing = [];
+    /// <summary>No events: the command changes nothing (e.g. an idempotent repeat).</summary>
+    public static IReadOnlyList<TEvent> Nothing<TEvent>() => [];
 
-    public static IReadOnlyList<object> Emit(params object[] events) => events;
+    public static IReadOnlyList<TEvent> Emit<TEvent>(params TEvent[] events) => events;
 
     /// <summary>
     /// The latest calendar date anywhere on Earth at <paramref name="now"/> (UTC+14). A clinical date after it is in

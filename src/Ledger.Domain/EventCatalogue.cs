@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
+using Ledger.Domain.Deliveries;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -52,6 +53,8 @@ public static class EventCatalogue
         AccessLog<RecordAccessed>("access.record_accessed.v1", "Someone read the patient's record."),
         AccessLog<AccessDenied>("access.access_denied.v1", "Someone was refused access to the patient's record."),
         AccessLog<ExportPerformed>("access.export_performed.v1", "Documents of the patient were exported."),
+
+        DeliveryRefusal<DeliveryRefused>("ingestion.delivery_refused.v1", "A delivery was refused before its content was read; stored in the clear (no content)."),
     ];
 
     private static readonly Dictionary<string, EventDescriptor> ByName = All.ToDictionary(d => d.StoredName, StringComparer.Ordinal);
@@ -84,4 +87,7 @@ public static class EventCatalogue
 
     private static EventDescriptor AccessLog<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.AccessKind, true, description);
+
+    private static EventDescriptor DeliveryRefusal<T>(string name, string description) =>
+        new(typeof(T), name, StreamIds.DeliveryRefusalKind, false, description);
 }

@@ -15,6 +15,7 @@ public static class StreamIds
     public const string ResultKind = "result";
     public const string ConsentKind = "consent";
     public const string AccessKind = "access";
+    public const string DeliveryRefusalKind = "delivery_refusals";
 
     public static Guid Patient(PatientId id) => id.Value;
 
@@ -26,6 +27,12 @@ public static class StreamIds
 
     /// <summary>The access log of one patient: a name-based id (RFC 9562 version 8 layout) derived from the patient's id.</summary>
     public static Guid Access(PatientId id) => Derived(AccessKind, id.Value);
+
+    /// <summary>
+    /// The refusals of deliveries from an organisation, derived from its id; null for the one stream of senders that
+    /// matched no organisation.
+    /// </summary>
+    public static Guid DeliveryRefusals(Guid? organizationId) => Derived(DeliveryRefusalKind, organizationId ?? Guid.Empty);
 
     /// <summary>A stable id for a stream that belongs to another entity (its kind and the owner's id).</summary>
     public static Guid Derived(string kind, Guid owner)

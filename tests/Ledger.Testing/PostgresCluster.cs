@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Ledger.App.Hosting;
+using Ledger.EventStore.Hosting;
 using Npgsql;
 
 namespace Ledger.Testing;

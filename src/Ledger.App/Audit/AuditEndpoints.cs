@@ -5,6 +5,7 @@ using Ledger.App.Hosting;
 using Ledger.App.Http;
 using Ledger.App.Patients;
 using Ledger.App.Security;
+using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
@@ -135,7 +136,7 @@ public static class AuditEndpoints
         }
 
         var instant = at ?? clock.GetCurrentInstant();
-        var (state, version) = await store.AggregateAsync(id, ConsentState.Initial, ConsentState.Evolve, StreamPoint.AtInstant(instant), cancellationToken: ct);
+        var (state, version) = await store.AggregateAsync(Deciders.Consent, id, StreamPoint.AtInstant(instant), ct);
         if (!state.Granted)
         {
             return PatientHttp.NotFound("no such consent at that instant");
@@ -177,10 +178,4 @@ public static class AuditEndpoints
         instant = parsed.Success ? parsed.Value : null;
         return parsed.Success;
     }
-}
-
-/// <summary>Auditors' time travel over streams, consents and access histories.</summary>
-public sealed class AuditFeature : ILedgerFeature
-{
-    public void MapEndpoints(IEndpointRouteBuilder routes) => routes.MapAudit();
 }

@@ -3,6 +3,7 @@ using Ledger.App.Consents;
 using Ledger.App.Http;
 using Ledger.App.Patients;
 using Ledger.App.Security;
+using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Access;
 using Ledger.Domain.Identifiers;
@@ -24,7 +25,7 @@ public static class DocumentReader
     public static async Task<ResultState?> LoadAsync(EventStore.EventStore store, Guid documentId, PatientId patient, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var (state, _) = await store.AggregateAsync(StreamIds.Result(new DocumentId(documentId)), ResultState.Initial, ResultState.Evolve, cancellationToken: cancellationToken);
+        var (state, _) = await store.AggregateAsync(Deciders.Result, StreamIds.Result(new DocumentId(documentId)), cancellationToken: cancellationToken);
         return state.Exists && state.Patient?.PatientId == patient && state.Current is not null ? state : null;
     }
 

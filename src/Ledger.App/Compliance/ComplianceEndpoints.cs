@@ -36,9 +36,3 @@ public static class ComplianceEndpoints
             return TypedResults.Empty;
         }).RequireAuthorization(p => p.RequireRole(Roles.Auditor, Roles.Admin)).WithTags("Compliance");
 }
-
-/// <summary>The compliance export.</summary>
-public sealed class ComplianceFeature : ILedgerFeature
-{
-    public void MapEndpoints(IEndpointRouteBuilder routes) => routes.MapCompliance();
-}

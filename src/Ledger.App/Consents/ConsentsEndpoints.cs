@@ -126,7 +126,7 @@ public static class ConsentsEndpoints
         if (key is not null && await store.GetStreamAsync(consentId.Value, ct) is { } existing)
         {
             // A repeat: the share link was shown once, with the first answer; it is never stored and cannot be shown again.
-            var (state, _) = await store.AggregateAsync(consentId.Value, ConsentState.Initial, ConsentState.Evolve, cancellationToken: ct);
+            var (state, _) = await store.AggregateAsync(Deciders.Consent, consentId.Value, cancellationToken: ct);
             PatientHttp.SetETag(http.Response, existing.Version);
             return TypedResults.Ok(new ConsentGrantedResponse(consentId.Value, null, null, state.ValidFrom, state.ValidUntil, existing.Version));
         }
@@ -145,7 +145,7 @@ public static class ConsentsEndpoints
             new ConsentGrantedResponse(consentId.Value, token, $"/api/v1/shared/{token}/documents", granted.ValidFrom, granted.ValidUntil, outcome.Version));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, ConsentsTable consents, EventStore.EventStore store, IClock clock, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpContext http, ConsentsProjection consents, EventStore.EventStore store, IClock clock, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
@@ -156,7 +156,7 @@ public static class ConsentsEndpoints
         var views = new List<ConsentView>();
         foreach (var row in await consents.ListAsync(me, ct))
         {
-            var (state, version) = await store.AggregateAsync(row.ConsentId, ConsentState.Initial, ConsentState.Evolve, cancellationToken: ct);
+            var (state, version) = await store.AggregateAsync(Deciders.Consent, row.ConsentId, cancellationToken: ct);
             views.Add(new ConsentView(row.ConsentId, state.DoctorName, state.DoctorOrganization?.Value, row.ScopeKind.ToString(), row.DocumentTypes, row.DocumentIds,
                 state.Purpose, row.ValidFrom, row.ValidUntil, row.RevokedAt, row.StatusAt(now), version));
         }
@@ -164,7 +164,7 @@ public static class ConsentsEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static async Task<IResult> RevokeAsync(Guid id, RevokeConsentRequest? body, HttpContext http, ConsentsTable consents, CommandExecutor executor, CancellationToken ct)
+    private static async Task<IResult> RevokeAsync(Guid id, RevokeConsentRequest? body, HttpContext http, ConsentsProjection consents, CommandExecutor executor, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {

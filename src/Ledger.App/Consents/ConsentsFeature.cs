@@ -8,7 +8,7 @@ public sealed class ConsentsFeature : ILedgerFeature
 {
     public void AddServices(IServiceCollection services)
     {
-        services.AddSingleton<ConsentsTable>();
+        services.AddSingleton<ConsentsProjection>();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder routes)
@@ -17,5 +17,5 @@ public sealed class ConsentsFeature : ILedgerFeature
         routes.MapShared();
     }
 
-    public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) => [services.GetRequiredService<ConsentsTable>()];
+    public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) => [services.GetRequiredService<ConsentsProjection>()];
 }

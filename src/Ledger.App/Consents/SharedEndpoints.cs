@@ -26,7 +26,7 @@ public static class SharedEndpoints
         group.MapGet("/{id:guid}", DetailAsync);
     }
 
-    private static async Task<IResult> ListAsync(string token, HttpContext http, ConsentsTable consents, CabinetQueries queries, AccessRecorder access, IClock clock, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string token, HttpContext http, ConsentsProjection consents, CabinetQueries queries, AccessRecorder access, IClock clock, CancellationToken ct)
     {
         if (await consents.FindByTokenAsync(token, ct) is not { } consent)
         {
@@ -50,7 +50,7 @@ public static class SharedEndpoints
         return TypedResults.Ok(await queries.ListAsync(consent.PatientId, filter, consent, null, ct));
     }
 
-    private static async Task<IResult> DetailAsync(string token, Guid id, HttpContext http, ConsentsTable consents, EventStore.EventStore store, AccessRecorder access, IClock clock, CancellationToken ct)
+    private static async Task<IResult> DetailAsync(string token, Guid id, HttpContext http, ConsentsProjection consents, EventStore.EventStore store, AccessRecorder access, IClock clock, CancellationToken ct)
     {
         if (await consents.FindByTokenAsync(token, ct) is not { } consent)
         {

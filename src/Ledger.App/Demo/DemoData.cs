@@ -67,6 +67,7 @@ public sealed class DemoData(CommandExecutor commands, TokenService tokens, IClo
         ],
         null);
 
-    private Task RunAsync<TCommand, TState>(Decider<TCommand, TState> decider, Guid stream, TCommand command, int step, Guid? encryptFor, CancellationToken cancellationToken) =>
+    private Task RunAsync<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, Guid stream, TCommand command, int step, Guid? encryptFor, CancellationToken cancellationToken)
+        where TEvent : class =>
         commands.ExecuteAsync(decider, stream, command, new CommandContext(new Guid($"0d3e0000-0000-4000-8000-1000000000{step:D2}"), Metadata, encryptFor), cancellationToken);
 }

@@ -5,11 +5,6 @@ using Npgsql;
 namespace Ledger.App.Health;
 
 /// <summary><c>GET /health</c>: the database, the schema and every projection's state and lag.</summary>
-public sealed class HealthFeature : ILedgerFeature
-{
-    public void MapEndpoints(IEndpointRouteBuilder routes) => routes.MapHealth();
-}
-
 public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)

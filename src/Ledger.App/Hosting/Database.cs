@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ledger.EventStore.Hosting;
 using Npgsql;
 
 namespace Ledger.App.Hosting;

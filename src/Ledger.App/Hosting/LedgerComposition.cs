@@ -19,8 +19,6 @@ public static class LedgerComposition
             registry.Register(descriptor.ClrType, descriptor.StoredName);
         }
 
-        Ingestion.IngestionFeature.RegisterEvents(registry);
-
         return registry;
     }
 

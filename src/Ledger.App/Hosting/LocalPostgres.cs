@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Ledger.EventStore.Hosting;
 using Npgsql;
 
 namespace Ledger.App.Hosting;

@@ -1,4 +1,6 @@
 using Ledger.App.Organizations;
+using Ledger.Domain;
+using Ledger.Domain.Deliveries;
 using Ledger.EventStore;
 
 namespace Ledger.App.Ingestion;
@@ -47,8 +49,8 @@ public sealed class DeliveryGate(OrganizationDirectory directory, Streams.Comman
     {
         var metadata = new EventMetadata(ActorKind: "organization", ActorId: organizationId?.ToString("D"));
         await executor.ExecuteAsync(
-            DeliveryRefusals.Decider,
-            DeliveryRefusals.StreamFor(organizationId),
+            Streams.Deciders.DeliveryRefusal,
+            StreamIds.DeliveryRefusals(organizationId),
             new RefuseDelivery(organizationId, transport, reason, source),
             new Streams.CommandContext(Guid.CreateVersion7(), metadata, Expected: ExpectedVersion.Any),
             cancellationToken);

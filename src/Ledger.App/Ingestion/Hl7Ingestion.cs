@@ -112,7 +112,7 @@ public sealed class Hl7Ingestion(
         var corrected = isCorrection ? await tables.FindByOrderAsync(sender, report.OrderNumber, cancellationToken) : null;
         if (corrected is { } existing)
         {
-            var (state, _) = await store.AggregateAsync(existing, Deciders.Result.Initial, Deciders.Result.Evolve, cancellationToken: cancellationToken);
+            var (state, _) = await store.AggregateAsync(Deciders.Result, existing, cancellationToken: cancellationToken);
             var encryptFor = state.Patient?.PatientId?.Value ?? patient.EncryptFor;
             await executor.ExecuteAsync(
                 Deciders.Result,

@@ -2,7 +2,6 @@ using System.Net;
 using Ledger.App.Hosting;
 using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
-using Ledger.EventStore.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Ledger.App.Ingestion;
@@ -42,7 +41,4 @@ public sealed class IngestionFeature : ILedgerFeature
         [services.GetRequiredService<IngestionTables>(), services.GetRequiredService<PendingResultsTrigger>()];
 
     public IEnumerable<Type> MessageHandlers => [typeof(ResolvePendingResultsHandler), typeof(ResolvePendingDocumentHandler)];
-
-    /// <summary>Registers the ingestion's own event types (see <see cref="DeliveryRefusals"/>).</summary>
-    public static void RegisterEvents(EventTypeRegistry registry) => DeliveryRefusals.RegisterEvents(registry);
 }

@@ -4,17 +4,8 @@ using Ledger.Domain.Patients;
 using Ledger.EventStore;
 using Ledger.EventStore.Messaging;
 using Ledger.EventStore.Projections;
-using Wolverine.Attributes;
 
 namespace Ledger.App.Ingestion;
-
-/// <summary>A cabinet was opened: find the results that arrived for its identifiers before it existed.</summary>
-[MessageIdentity("ingestion.resolve_pending_results.v1")]
-public sealed record ResolvePendingResults(Guid PatientId, IReadOnlyList<string> Digests);
-
-/// <summary>Attach one pending document to its patient.</summary>
-[MessageIdentity("ingestion.resolve_pending_document.v1")]
-public sealed record ResolvePendingDocument(Guid PatientId, Guid DocumentId);
 
 /// <summary>
 /// Written inline with <c>patients.registered.v1</c>: enqueues <see cref="ResolvePendingResults"/> (with the keyed

@@ -1,11 +1,17 @@
+using Ledger.App.Hosting;
 using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Identifiers;
 using Ledger.Domain.Results;
 using Ledger.EventStore;
 using Wolverine;
+using Wolverine.Attributes;
 
 namespace Ledger.App.Ingestion;
+
+/// <summary>Attach one pending document to its patient.</summary>
+[MessageIdentity(MessageCatalogue.ResolvePendingDocument)]
+public sealed record ResolvePendingDocument(Guid PatientId, Guid DocumentId);
 
 /// <summary>
 /// Appends <see cref="ResultPatientResolved"/> to the document; the pending row goes with it (inline). The event ids

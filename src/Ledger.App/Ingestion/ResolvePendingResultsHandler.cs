@@ -1,6 +1,12 @@
+using Ledger.App.Hosting;
 using Npgsql;
+using Wolverine.Attributes;
 
 namespace Ledger.App.Ingestion;
+
+/// <summary>A cabinet was opened: find the results that arrived for its identifiers before it existed.</summary>
+[MessageIdentity(MessageCatalogue.ResolvePendingResults)]
+public sealed record ResolvePendingResults(Guid PatientId, IReadOnlyList<string> Digests);
 
 /// <summary>
 /// Fans out one <see cref="ResolvePendingDocument"/> per pending document (Wolverine cascades them, one document per

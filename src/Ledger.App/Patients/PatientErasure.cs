@@ -1,6 +1,7 @@
 using Ledger.App.Hosting;
 using Ledger.App.Http;
 using Ledger.App.Security;
+using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Identifiers;
 using Ledger.Domain.Patients;
@@ -45,7 +46,7 @@ public sealed class PatientErasure(
 
     public async Task<bool> EraseAsync(PatientId patient, Guid? admin, CancellationToken cancellationToken)
     {
-        var (state, _) = await store.AggregateAsync(StreamIds.Patient(patient), PatientState.Initial, PatientState.Evolve, cancellationToken: cancellationToken);
+        var (state, _) = await store.AggregateAsync(Deciders.Patient, StreamIds.Patient(patient), cancellationToken: cancellationToken);
         var digests = new List<string>();
         if (state.Snils is { } snils)
         {

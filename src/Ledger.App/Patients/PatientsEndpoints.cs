@@ -104,7 +104,7 @@ public static class PatientsEndpoints
             return PatientHttp.Forbidden("the token names no patient");
         }
 
-        var (state, version) = await store.AggregateAsync(StreamIds.Patient(me), PatientState.Initial, PatientState.Evolve, cancellationToken: ct);
+        var (state, version) = await store.AggregateAsync(Deciders.Patient, StreamIds.Patient(me), cancellationToken: ct);
         if (!state.Registered)
         {
             return PatientHttp.NotFound("no cabinet is registered for this patient");

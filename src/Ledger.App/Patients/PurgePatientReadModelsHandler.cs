@@ -3,7 +3,7 @@ using Npgsql;
 namespace Ledger.App.Patients;
 
 /// <summary>A scheduled second purge of an erased patient's read models, once every node's key cache has expired.</summary>
-[Wolverine.Attributes.MessageIdentity("patients.purge_read_models.v1")]
+[Wolverine.Attributes.MessageIdentity(Hosting.MessageCatalogue.PurgePatientReadModels)]
 public sealed record PurgePatientReadModels(Guid PatientId);
 
 /// <summary>The second purge: deletes what a node with a still-cached key may have projected meanwhile (idempotent).</summary>

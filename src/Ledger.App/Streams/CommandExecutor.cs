@@ -15,7 +15,7 @@ public sealed record CommandContext(Guid CommandId, EventMetadata Metadata, Guid
 }
 
 /// <summary>What a command did: the events it appended (none when there was nothing to do) and the stream's version.</summary>
-public sealed record CommandOutcome(Guid StreamId, long Version, IReadOnlyList<object> Events, bool AlreadyStored);
+public sealed record CommandOutcome<TEvent>(Guid StreamId, long Version, IReadOnlyList<TEvent> Events, bool AlreadyStored);
 
 /// <summary>
 /// Loads a stream's state, asks the domain to decide, and appends the decision with the version it was based on.
@@ -34,7 +34,8 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
 {
     private const int Attempts = 3;
 
-    public async Task<CommandOutcome> ExecuteAsync<TCommand, TState>(Decider<TCommand, TState> decider, Guid streamId, TCommand command, CommandContext context, CancellationToken cancellationToken = default)
+    public async Task<CommandOutcome<TEvent>> ExecuteAsync<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, Guid streamId, TCommand command, CommandContext context, CancellationToken cancellationToken = default)
+        where TEvent : class
     {
         ArgumentNullException.ThrowIfNull(decider);
         ArgumentNullException.ThrowIfNull(context);
@@ -48,11 +49,11 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
             var events = decider.Decide(command, decider.Initial, clock.GetCurrentInstant());
             if (events.Count == 0)
             {
-                return new CommandOutcome(streamId, 0, events, AlreadyStored: false);
+                return new CommandOutcome<TEvent>(streamId, 0, events, AlreadyStored: false);
             }
 
             var result = await store.AppendAsync(streamId, decider.StreamKind, ExpectedVersion.Any, ToAppend(events, context), Options(decider, context), cancellationToken);
-            return new CommandOutcome(streamId, result.NextExpectedVersion, events, result.AlreadyStored);
+            return new CommandOutcome<TEvent>(streamId, result.NextExpectedVersion, events, result.AlreadyStored);
         }
 
         if (context.Expected is { IsNoStream: true })
@@ -60,13 +61,13 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
             var events = decider.Decide(command, decider.Initial, clock.GetCurrentInstant());
             if (events.Count == 0)
             {
-                return new CommandOutcome(streamId, 0, events, AlreadyStored: false);
+                return new CommandOutcome<TEvent>(streamId, 0, events, AlreadyStored: false);
             }
 
             var result = await store.AppendAsync(streamId, decider.StreamKind, ExpectedVersion.NoStream, ToAppend(events, context), Options(decider, context), cancellationToken);
             if (!result.AlreadyStored)
             {
-                return new CommandOutcome(streamId, result.NextExpectedVersion, events, AlreadyStored: false);
+                return new CommandOutcome<TEvent>(streamId, result.NextExpectedVersion, events, AlreadyStored: false);
             }
 
             // A repeat of this very command: the loop below reports what it did the first time.
@@ -81,14 +82,14 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
             {
                 // This very command was carried out before: report what it did, decide nothing again.
                 var ids = Enumerable.Range(0, history.Count).Select(i => EventIdFor(context.CommandId, i)).ToHashSet();
-                var earlier = history.Where(e => ids.Contains(e.EventId) && !e.IsErased).Select(store.Deserialize).ToList();
-                return new CommandOutcome(streamId, version, earlier, AlreadyStored: true);
+                var earlier = history.Where(e => ids.Contains(e.EventId) && !e.IsErased).Select(e => decider.Read(store.Deserialize(e))).ToList();
+                return new CommandOutcome<TEvent>(streamId, version, earlier, AlreadyStored: true);
             }
 
             var state = decider.Initial;
             foreach (var recorded in history.Where(e => !e.IsErased))
             {
-                state = decider.Evolve(state, store.Deserialize(recorded));
+                state = decider.EvolveStored(state, store.Deserialize(recorded));
             }
 
             if (context.Expected is { } expected && !expected.IsSatisfiedBy(version == 0 ? null : version))
@@ -99,7 +100,7 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
             var events = decider.Decide(command, state, clock.GetCurrentInstant());
             if (events.Count == 0)
             {
-                return new CommandOutcome(streamId, version, events, AlreadyStored: false);
+                return new CommandOutcome<TEvent>(streamId, version, events, AlreadyStored: false);
             }
 
             try
@@ -111,7 +112,7 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
                     ToAppend(events, context),
                     Options(decider, context),
                     cancellationToken);
-                return new CommandOutcome(streamId, result.NextExpectedVersion, events, result.AlreadyStored);
+                return new CommandOutcome<TEvent>(streamId, result.NextExpectedVersion, events, result.AlreadyStored);
             }
             catch (WrongExpectedVersionException) when (context.Expected is null && attempt < Attempts)
             {
@@ -120,10 +121,12 @@ public sealed class CommandExecutor(EventStore.EventStore store, IClock clock)
         }
     }
 
-    private static List<EventToAppend> ToAppend(IReadOnlyList<object> events, CommandContext context) =>
+    private static List<EventToAppend> ToAppend<TEvent>(IReadOnlyList<TEvent> events, CommandContext context)
+        where TEvent : class =>
         events.Select((e, i) => new EventToAppend(EventIdFor(context.CommandId, i), e, context.Metadata)).ToList();
 
-    private static AppendOptions Options<TCommand, TState>(Decider<TCommand, TState> decider, CommandContext context) =>
+    private static AppendOptions Options<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, CommandContext context)
+        where TEvent : class =>
         new() { EncryptFor = decider.PatientScoped ? context.EncryptFor : null, Writes = context.Writes };
 
     /// <summary>The id of the <paramref name="index"/>-th event of a command: stable, so repeats are recognised.</summary>

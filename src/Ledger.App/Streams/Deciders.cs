@@ -1,36 +1,35 @@
 using Ledger.Domain;
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
+using Ledger.Domain.Deliveries;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
-using NodaTime;
 
 namespace Ledger.App.Streams;
-
-/// <summary>A stream kind's state, how it evolves and how it decides: what the executor needs.</summary>
-public sealed record Decider<TCommand, TState>(
-    string StreamKind,
-    TState Initial,
-    Func<TState, object, TState> Evolve,
-    Func<TCommand, TState, Instant, IReadOnlyList<object>> Decide,
-    bool PatientScoped);
 
 /// <summary>The domain's deciders, registered explicitly.</summary>
 public static class Deciders
 {
-    public static Decider<PatientCommand, PatientState> Patient { get; } =
+    public static Decider<PatientCommand, IPatientEvent, PatientState> Patient { get; } =
         new(StreamIds.PatientKind, PatientState.Initial, PatientState.Evolve, PatientDecider.Decide, PatientScoped: true);
 
-    public static Decider<OrganizationCommand, OrganizationState> Organization { get; } =
+    public static Decider<OrganizationCommand, IOrganizationEvent, OrganizationState> Organization { get; } =
         new(StreamIds.OrganizationKind, OrganizationState.Initial, OrganizationState.Evolve, OrganizationDecider.Decide, PatientScoped: false);
 
-    public static Decider<ResultCommand, ResultState> Result { get; } =
+    public static Decider<ResultCommand, IResultEvent, ResultState> Result { get; } =
         new(StreamIds.ResultKind, ResultState.Initial, ResultState.Evolve, ResultDecider.Decide, PatientScoped: true);
 
-    public static Decider<ConsentCommand, ConsentState> Consent { get; } =
+    public static Decider<ConsentCommand, IConsentEvent, ConsentState> Consent { get; } =
         new(StreamIds.ConsentKind, ConsentState.Initial, ConsentState.Evolve, ConsentDecider.Decide, PatientScoped: true);
 
-    public static Decider<AccessCommand, AccessState> Access { get; } =
+    public static Decider<AccessCommand, IAccessEvent, AccessState> Access { get; } =
         new(StreamIds.AccessKind, AccessState.Initial, AccessState.Evolve, AccessDecider.Decide, PatientScoped: true);
+
+    /// <summary>
+    /// The refusal streams of deliveries: every refusal is recorded, whatever came before (an append-only log, carried
+    /// out by the command executor with <see cref="EventStore.ExpectedVersion.Any"/>).
+    /// </summary>
+    public static Decider<RefuseDelivery, IDeliveryRefusalEvent, DeliveryRefusalState> DeliveryRefusal { get; } =
+        new(StreamIds.DeliveryRefusalKind, DeliveryRefusalState.Initial, DeliveryRefusalState.Evolve, DeliveryRefusalDecider.Decide, PatientScoped: false);
 }

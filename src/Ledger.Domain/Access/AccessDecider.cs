@@ -8,7 +8,7 @@ namespace Ledger.Domain.Access;
 /// </summary>
 public static class AccessDecider
 {
-    public static IReadOnlyList<object> Decide(AccessCommand command, AccessState state, Instant now)
+    public static IReadOnlyList<IAccessEvent> Decide(AccessCommand command, AccessState state, Instant now)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(state);
@@ -27,7 +27,7 @@ public static class AccessDecider
         };
     }
 
-    private static IReadOnlyList<object> Check(Actor actor, string purpose, Identifiers.ConsentId? consentId, Func<object> accessed)
+    private static IReadOnlyList<IAccessEvent> Check(Actor actor, string purpose, Identifiers.ConsentId? consentId, Func<IAccessEvent> accessed)
     {
         if (string.IsNullOrWhiteSpace(purpose))
         {

@@ -44,6 +44,11 @@ public enum ExportFormat
 /// <summary>Who acted: the kind and the internal id (never a name or a СНИЛС).</summary>
 public sealed record Actor(ActorKind Kind, ActorId Id);
 
+/// <summary>An entry of a patient's access stream (<see cref="AccessState.Evolve"/> folds them).</summary>
+public interface IAccessEvent
+{
+}
+
 /// <summary>Someone read the patient's record (or one document of it).</summary>
 public sealed record RecordAccessed(
     PatientId PatientId,
@@ -53,7 +58,7 @@ public sealed record RecordAccessed(
     ConsentId? ConsentId,
     AccessChannel Channel,
     AccessOutcome Outcome,
-    Instant AccessedAt);
+    Instant AccessedAt) : IAccessEvent;
 
 /// <summary>Someone tried to read the record and was refused; <see cref="ReasonCode"/> is stable.</summary>
 public sealed record AccessDenied(
@@ -64,7 +69,7 @@ public sealed record AccessDenied(
     ConsentId? ConsentId,
     AccessChannel Channel,
     string ReasonCode,
-    Instant AttemptedAt);
+    Instant AttemptedAt) : IAccessEvent;
 
 /// <summary>Documents of the patient were exported in a format.</summary>
 public sealed record ExportPerformed(
@@ -75,4 +80,4 @@ public sealed record ExportPerformed(
     string Purpose,
     ConsentId? ConsentId,
     AccessChannel Channel,
-    Instant ExportedAt);
+    Instant ExportedAt) : IAccessEvent;

@@ -8,7 +8,7 @@ public sealed record AccessState(PatientId PatientId, int Accesses, int Denials,
 {
     public static AccessState Initial { get; } = new(default, 0, 0, 0, null);
 
-    public static AccessState Evolve(AccessState state, object @event)
+    public static AccessState Evolve(AccessState state, IAccessEvent @event)
     {
         ArgumentNullException.ThrowIfNull(state);
         return @event switch

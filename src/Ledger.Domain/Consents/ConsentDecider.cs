@@ -5,7 +5,7 @@ namespace Ledger.Domain.Consents;
 /// <summary>Decides the commands on one consent stream. Throws <see cref="DomainRejection"/> to refuse.</summary>
 public static class ConsentDecider
 {
-    public static IReadOnlyList<object> Decide(ConsentCommand command, ConsentState state, Instant now)
+    public static IReadOnlyList<IConsentEvent> Decide(ConsentCommand command, ConsentState state, Instant now)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(state);
@@ -23,14 +23,14 @@ public static class ConsentDecider
         {
             // Revoking twice, or revoking a consent that has already run out, changes nothing.
             RevokeConsent c => state.Revoked || state.Expired || now >= state.ValidUntil
-                ? Decisions.Nothing
+                ? Decisions.Nothing<IConsentEvent>()
                 : Decisions.Emit(new ConsentRevoked(state.ConsentId, state.PatientId, now, c.Reason)),
             ExpireConsent => Expire(state, now),
             _ => throw new InvalidOperationException($"Unknown consent command {command.GetType().Name}."),
         };
     }
 
-    private static IReadOnlyList<object> Grant(GrantConsent c, ConsentState state, Instant now)
+    private static IReadOnlyList<IConsentEvent> Grant(GrantConsent c, ConsentState state, Instant now)
     {
         if (state.Granted)
         {
@@ -68,11 +68,11 @@ public static class ConsentDecider
             c.ConsentId, c.PatientId, c.DoctorName, c.DoctorSnils, c.DoctorOrganization, c.Scope, c.Purpose.Trim(), from, c.ValidUntil, c.ShareLinkSha256));
     }
 
-    private static IReadOnlyList<object> Expire(ConsentState state, Instant now)
+    private static IReadOnlyList<IConsentEvent> Expire(ConsentState state, Instant now)
     {
         if (state.Expired || state.Revoked)
         {
-            return Decisions.Nothing;
+            return Decisions.Nothing<IConsentEvent>();
         }
 
         if (now < state.ValidUntil)

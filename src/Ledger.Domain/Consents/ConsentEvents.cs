@@ -34,6 +34,11 @@ public sealed record ConsentScope(ConsentScopeKind Kind, IReadOnlyList<DocumentT
     };
 }
 
+/// <summary>An event of a consent stream (<see cref="ConsentState.Evolve"/> folds them).</summary>
+public interface IConsentEvent
+{
+}
+
 /// <summary>
 /// A patient let a doctor see (part of) the record for a purpose, from one instant until another.
 /// <see cref="ShareLinkSha256"/> is the SHA-256 (hex) of the share link's token, so the link can be rebuilt from the
@@ -49,10 +54,10 @@ public sealed record ConsentGranted(
     string Purpose,
     Instant ValidFrom,
     Instant ValidUntil,
-    string? ShareLinkSha256 = null);
+    string? ShareLinkSha256 = null) : IConsentEvent;
 
 /// <summary>The patient withdrew the consent; it is not active from <see cref="RevokedAt"/> on.</summary>
-public sealed record ConsentRevoked(ConsentId ConsentId, PatientId PatientId, Instant RevokedAt, string? Reason);
+public sealed record ConsentRevoked(ConsentId ConsentId, PatientId PatientId, Instant RevokedAt, string? Reason) : IConsentEvent;
 
 /// <summary>The consent reached its end (recorded when its validity ran out).</summary>
-public sealed record ConsentExpired(ConsentId ConsentId, PatientId PatientId, Instant ExpiredAt);
+public sealed record ConsentExpired(ConsentId ConsentId, PatientId PatientId, Instant ExpiredAt) : IConsentEvent;

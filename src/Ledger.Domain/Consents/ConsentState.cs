@@ -32,7 +32,7 @@ public sealed record ConsentState(
     public bool Covers(DocumentId documentId, DocumentType documentType) =>
         Scope is not null && Scope.Covers(documentId, documentType);
 
-    public static ConsentState Evolve(ConsentState state, object @event)
+    public static ConsentState Evolve(ConsentState state, IConsentEvent @event)
     {
         ArgumentNullException.ThrowIfNull(state);
         return @event switch

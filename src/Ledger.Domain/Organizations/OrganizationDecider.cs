@@ -5,7 +5,7 @@ namespace Ledger.Domain.Organizations;
 /// <summary>Decides the commands on one organisation stream. Throws <see cref="DomainRejection"/> to refuse.</summary>
 public static class OrganizationDecider
 {
-    public static IReadOnlyList<object> Decide(OrganizationCommand command, OrganizationState state, Instant now)
+    public static IReadOnlyList<IOrganizationEvent> Decide(OrganizationCommand command, OrganizationState state, Instant now)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(state);
@@ -28,7 +28,7 @@ public static class OrganizationDecider
         };
     }
 
-    private static IReadOnlyList<object> Register(RegisterOrganization c, OrganizationState state)
+    private static IReadOnlyList<IOrganizationEvent> Register(RegisterOrganization c, OrganizationState state)
     {
         if (state.Registered)
         {
@@ -48,16 +48,16 @@ public static class OrganizationDecider
         return Decisions.Emit(new OrganizationRegistered(c.OrganizationId, c.Inn, c.Ogrn, c.Type, c.Name.Trim(), c.RegistryOid));
     }
 
-    private static IReadOnlyList<object> Verify(VerifyOrganization c, OrganizationState state)
+    private static IReadOnlyList<IOrganizationEvent> Verify(VerifyOrganization c, OrganizationState state)
     {
         if (state.Verification == VerificationStatus.Confirmed)
         {
-            return Decisions.Nothing;
+            return Decisions.Nothing<IOrganizationEvent>();
         }
 
         var id = state.OrganizationId;
         var entry = c.Registry.Find(state.Ogrn!);
-        object outcome = entry switch
+        IOrganizationEvent outcome = entry switch
         {
             null => new OrganizationRejected(id, "not_in_registry", $"ОГРН {state.Ogrn} is not in the registry."),
             _ when entry.Inn != state.Inn =>
@@ -71,17 +71,17 @@ public static class OrganizationDecider
         return Decisions.Emit(outcome);
     }
 
-    private static IReadOnlyList<object> Suspend(SuspendOrganization c, OrganizationState state)
+    private static IReadOnlyList<IOrganizationEvent> Suspend(SuspendOrganization c, OrganizationState state)
     {
         if (string.IsNullOrWhiteSpace(c.Reason))
         {
             throw new DomainRejection("organization.reason_required", "A suspension needs a reason.");
         }
 
-        return state.Suspended ? Decisions.Nothing : Decisions.Emit(new OrganizationSuspended(state.OrganizationId, c.Reason));
+        return state.Suspended ? Decisions.Nothing<IOrganizationEvent>() : Decisions.Emit(new OrganizationSuspended(state.OrganizationId, c.Reason));
     }
 
-    private static IReadOnlyList<object> Enable(OrganizationState state)
+    private static IReadOnlyList<IOrganizationEvent> Enable(OrganizationState state)
     {
         if (state.Verification != VerificationStatus.Confirmed)
         {
@@ -93,6 +93,6 @@ public static class OrganizationDecider
             throw new DomainRejection("organization.suspended", "A suspended organisation cannot deliver.");
         }
 
-        return state.DeliveryEnabled ? Decisions.Nothing : Decisions.Emit(new OrganizationDeliveryEnabled(state.OrganizationId));
+        return state.DeliveryEnabled ? Decisions.Nothing<IOrganizationEvent>() : Decisions.Emit(new OrganizationDeliveryEnabled(state.OrganizationId));
     }
 }

@@ -28,7 +28,7 @@ public sealed record OrganizationState(
     /// <summary>Results from the organisation are accepted: confirmed, not suspended, delivery enabled.</summary>
     public bool CanDeliver => Verification == VerificationStatus.Confirmed && !Suspended && DeliveryEnabled;
 
-    public static OrganizationState Evolve(OrganizationState state, object @event)
+    public static OrganizationState Evolve(OrganizationState state, IOrganizationEvent @event)
     {
         ArgumentNullException.ThrowIfNull(state);
         return @event switch

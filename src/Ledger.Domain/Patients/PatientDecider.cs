@@ -5,7 +5,7 @@ namespace Ledger.Domain.Patients;
 /// <summary>Decides the commands on one patient stream. Throws <see cref="DomainRejection"/> to refuse.</summary>
 public static class PatientDecider
 {
-    public static IReadOnlyList<object> Decide(PatientCommand command, PatientState state, Instant now)
+    public static IReadOnlyList<IPatientEvent> Decide(PatientCommand command, PatientState state, Instant now)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(state);
@@ -28,7 +28,7 @@ public static class PatientDecider
         {
             ChangeContacts c => ChangeContacts(c, state),
             LinkOrganization c => state.LinkedOrganizations.Contains(c.OrganizationId)
-                ? Decisions.Nothing
+                ? Decisions.Nothing<IPatientEvent>()
                 : Decisions.Emit(new PatientOrganizationLinked(state.PatientId, c.OrganizationId)),
             UnlinkOrganization c => state.LinkedOrganizations.Contains(c.OrganizationId)
                 ? Decisions.Emit(new PatientOrganizationUnlinked(state.PatientId, c.OrganizationId))
@@ -42,7 +42,7 @@ public static class PatientDecider
         };
     }
 
-    private static IReadOnlyList<object> Register(RegisterPatient c, PatientState state, Instant now)
+    private static IReadOnlyList<IPatientEvent> Register(RegisterPatient c, PatientState state, Instant now)
     {
         if (state.Registered)
         {
@@ -57,11 +57,11 @@ public static class PatientDecider
         return Decisions.Emit(new PatientRegistered(c.PatientId, c.Name, c.BirthDate, c.Sex, c.Snils, c.Enp, c.Email, c.Phone));
     }
 
-    private static IReadOnlyList<object> ChangeContacts(ChangeContacts c, PatientState state)
+    private static IReadOnlyList<IPatientEvent> ChangeContacts(ChangeContacts c, PatientState state)
     {
         if (c.Email == state.Email && c.Phone == state.Phone)
         {
-            return Decisions.Nothing;
+            return Decisions.Nothing<IPatientEvent>();
         }
 
         var channels = state.Preferences?.Channels ?? [];
@@ -78,7 +78,7 @@ public static class PatientDecider
         return Decisions.Emit(new PatientContactsChanged(state.PatientId, c.Email, c.Phone));
     }
 
-    private static IReadOnlyList<object> SetPreferences(SetDeliveryPreferences c, PatientState state)
+    private static IReadOnlyList<IPatientEvent> SetPreferences(SetDeliveryPreferences c, PatientState state)
     {
         if (c.Channels.Contains(DeliveryChannel.Email) && state.Email is null)
         {
@@ -94,7 +94,7 @@ public static class PatientDecider
             state.PatientId, [.. c.ResultTypes.Distinct()], [.. c.Channels.Distinct()], c.Frequency));
     }
 
-    private static IReadOnlyList<object> SetThreshold(SetAnalyteThreshold c, PatientState state)
+    private static IReadOnlyList<IPatientEvent> SetThreshold(SetAnalyteThreshold c, PatientState state)
     {
         if (c.Low is null && c.High is null)
         {
@@ -108,7 +108,7 @@ public static class PatientDecider
 
         var threshold = new AnalyteThreshold(c.Code, c.Unit, c.Low, c.High);
         return state.Thresholds.TryGetValue(c.Code, out var existing) && existing == threshold
-            ? Decisions.Nothing
+            ? Decisions.Nothing<IPatientEvent>()
             : Decisions.Emit(new AnalyteThresholdSet(state.PatientId, c.Code, c.Unit, c.Low, c.High));
     }
 }

@@ -33,7 +33,7 @@ public sealed record PatientState(
         false, default, null, null, Sex.Unknown, null, null, null, null, [], null,
         ImmutableDictionary<LoincCode, AnalyteThreshold>.Empty);
 
-    public static PatientState Evolve(PatientState state, object @event)
+    public static PatientState Evolve(PatientState state, IPatientEvent @event)
     {
         ArgumentNullException.ThrowIfNull(state);
         return @event switch

@@ -5,7 +5,7 @@ namespace Ledger.Domain.Results;
 /// <summary>Decides the commands on one result stream. Throws <see cref="DomainRejection"/> to refuse.</summary>
 public static class ResultDecider
 {
-    public static IReadOnlyList<object> Decide(ResultCommand command, ResultState state, Instant now)
+    public static IReadOnlyList<IResultEvent> Decide(ResultCommand command, ResultState state, Instant now)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(state);
@@ -26,14 +26,14 @@ public static class ResultDecider
         };
     }
 
-    private static IReadOnlyList<object> Record(
-        ResultState state, string deliveryId, ResultContent content, Instant now, Func<object> arrived)
+    private static IReadOnlyList<IResultEvent> Record(
+        ResultState state, string deliveryId, ResultContent content, Instant now, Func<IResultEvent> arrived)
     {
         RequireDeliveryId(deliveryId);
         if (state.Exists)
         {
             return state.DeliveryIds.Contains(deliveryId)
-                ? Decisions.Nothing
+                ? Decisions.Nothing<IResultEvent>()
                 : throw new DomainRejection("result.already_recorded", "The document was already recorded from another delivery.");
         }
 
@@ -41,13 +41,13 @@ public static class ResultDecider
         return Decisions.Emit(arrived());
     }
 
-    private static IReadOnlyList<object> Correct(CorrectResult c, ResultState state, Instant now)
+    private static IReadOnlyList<IResultEvent> Correct(CorrectResult c, ResultState state, Instant now)
     {
         var current = RequireExists(state);
         RequireDeliveryId(c.DeliveryId);
         if (state.DeliveryIds.Contains(c.DeliveryId))
         {
-            return Decisions.Nothing;
+            return Decisions.Nothing<IResultEvent>();
         }
 
         if (c.Sender != state.Sender)
@@ -71,12 +71,12 @@ public static class ResultDecider
         return Decisions.Emit(new ResultCorrected(c.DocumentId, state.Patient!, state.Sender, c.DeliveryId, c.Content, c.Reason));
     }
 
-    private static IReadOnlyList<object> ChangeStatus(ChangeResultStatus c, ResultState state)
+    private static IReadOnlyList<IResultEvent> ChangeStatus(ChangeResultStatus c, ResultState state)
     {
         RequireExists(state);
         if (c.To == state.Status)
         {
-            return Decisions.Nothing;
+            return Decisions.Nothing<IResultEvent>();
         }
 
         if (c.To < state.Status)
@@ -87,14 +87,14 @@ public static class ResultDecider
         return Decisions.Emit(new ResultStatusChanged(c.DocumentId, state.Patient!, state.Sender, state.Status, c.To));
     }
 
-    private static IReadOnlyList<object> Resolve(ResolveResultPatient c, ResultState state)
+    private static IReadOnlyList<IResultEvent> Resolve(ResolveResultPatient c, ResultState state)
     {
         RequireExists(state);
         var patient = state.Patient!;
         if (patient.PatientId is { } known)
         {
             return known == c.PatientId
-                ? Decisions.Nothing
+                ? Decisions.Nothing<IResultEvent>()
                 : throw new DomainRejection("result.patient_already_resolved", "The document already belongs to another patient.");
         }
 

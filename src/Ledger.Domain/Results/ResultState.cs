@@ -32,7 +32,7 @@ public sealed record ResultState(
 
     public DocumentType? DocumentType => Current?.GetDocumentType();
 
-    public static ResultState Evolve(ResultState state, object @event)
+    public static ResultState Evolve(ResultState state, IResultEvent @event)
     {
         ArgumentNullException.ThrowIfNull(state);
         return @event switch

@@ -156,7 +156,7 @@ public sealed class ShareLinkTests
         var events = (await store.ReadStreamAsync(consent)).Select(e => new EventStore.AppendedEnvelope(e, store.Deserialize(e))).ToList();
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            var table = host.Services.GetRequiredService<App.Consents.ConsentsTable>();
+            var table = host.Services.GetRequiredService<App.Consents.ConsentsProjection>();
             await table.ApplyAsync(new EventStore.AppendContext(transaction, consent, "consent", events), events, CancellationToken.None);
             await transaction.CommitAsync();
         }

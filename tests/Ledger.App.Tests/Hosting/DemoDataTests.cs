@@ -26,7 +26,7 @@ public sealed class DemoDataTests
         Assert.Equal(6, first);
         Assert.Equal(first, second);
         var store = host.Services.GetRequiredService<EventStore.EventStore>();
-        var (result, version) = await store.AggregateAsync(DemoData.SecondTest.Value, ResultState.Initial, ResultState.Evolve);
+        var (result, version) = await store.AggregateAsync(Deciders.Result, DemoData.SecondTest.Value);
         Assert.Equal(1, version);
         Assert.Contains("demo patient token: ", output.ToString(), StringComparison.Ordinal);
         Assert.NotNull(result.Current);

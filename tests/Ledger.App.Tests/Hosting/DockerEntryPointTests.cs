@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Ledger.App.Hosting;
+using Ledger.EventStore.Hosting;
 using Ledger.Testing;
 using Xunit;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Ledger.App.Hosting;
+using Ledger.EventStore.Hosting;
 
 namespace Ledger.App.Tests.Hosting;
 

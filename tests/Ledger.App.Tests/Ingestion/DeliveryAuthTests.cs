@@ -1,5 +1,7 @@
 using System.Net;
 using Ledger.App.Ingestion;
+using Ledger.Domain;
+using Ledger.Domain.Deliveries;
 using Ledger.App.Security;
 using Xunit;
 
@@ -11,7 +13,7 @@ public sealed class DeliveryAuthTests(DeliveryHost host) : IClassFixture<Deliver
 
     private async Task<IReadOnlyList<DeliveryRefused>> RefusalsAsync(Guid? organization)
     {
-        var events = await host.Store.ReadStreamAsync(DeliveryRefusals.StreamFor(organization));
+        var events = await host.Store.ReadStreamAsync(StreamIds.DeliveryRefusals(organization));
         return events.Select(e => (DeliveryRefused)host.Store.Deserialize(e)).ToList();
     }
 
@@ -81,8 +83,8 @@ public sealed class DeliveryAuthTests(DeliveryHost host) : IClassFixture<Deliver
 
         await DeliveryHost.PostHl7Async(org.Client, Message);
 
-        var recorded = Assert.Single(await host.Store.ReadStreamAsync(DeliveryRefusals.StreamFor(org.Id)));
-        Assert.Equal(DeliveryRefusals.StoredName, recorded.EventType);
+        var recorded = Assert.Single(await host.Store.ReadStreamAsync(StreamIds.DeliveryRefusals(org.Id)));
+        Assert.Equal("ingestion.delivery_refused.v1", recorded.EventType);
         Assert.DoesNotContain("CNTRL-3456", recorded.Data, StringComparison.Ordinal);
         Assert.DoesNotContain("GLUCOSE", recorded.Data, StringComparison.Ordinal);
     }

@@ -117,7 +117,7 @@ public sealed class DeliveryHost : IAsyncLifetime
 
     public async Task<ResultState> DocumentAsync(Guid documentId)
     {
-        var (state, _) = await Store.AggregateAsync(documentId, Deciders.Result.Initial, Deciders.Result.Evolve);
+        var (state, _) = await Store.AggregateAsync(Deciders.Result, documentId);
         return state;
     }
 

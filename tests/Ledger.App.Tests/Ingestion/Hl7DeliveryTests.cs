@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Ledger.App.Ingestion;
 using Ledger.App.Ingestion.Hl7v2;
+using Ledger.App.Streams;
 using Ledger.Domain.Results;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
@@ -280,7 +281,7 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
             Assert.Equal("AA", DeliveryHost.AckCode(await (await DeliveryHost.PostHl7Async(org.Client, corrected)).Content.ReadAsStringAsync()));
         }
 
-        var (state, version) = await host.Store.AggregateAsync(DeliveryHost.Hl7DocumentId(org.Id, "TWICE-1"), Domain.Results.ResultState.Initial, Domain.Results.ResultState.Evolve);
+        var (state, version) = await host.Store.AggregateAsync(Deciders.Result, DeliveryHost.Hl7DocumentId(org.Id, "TWICE-1"));
 
         Assert.Equal(3, version);
         var values = state.Versions

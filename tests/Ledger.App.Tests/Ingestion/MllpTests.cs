@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using System.Text;
 using Ledger.App.Ingestion;
+using Ledger.Domain;
+using Ledger.Domain.Deliveries;
 using Xunit;
 
 namespace Ledger.App.Tests.Ingestion;
@@ -98,14 +100,14 @@ public sealed class MllpTests(DeliveryHost host) : IClassFixture<DeliveryHost>
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", host.MllpPort);
         var stream = client.GetStream();
-        var refusals = (await host.Store.ReadStreamAsync(DeliveryRefusals.UnknownSenders)).Count;
+        var refusals = (await host.Store.ReadStreamAsync(StreamIds.DeliveryRefusals(null))).Count;
 
         await stream.WriteAsync(Frame(MessageFrom("NO SUCH LAB", "UNK-1")));
         var ack = await ReadAckAsync(stream);
 
         Assert.Equal("AR", DeliveryHost.AckCode(ack));
         Assert.Contains("MSH-4", ack, StringComparison.Ordinal);
-        Assert.Equal(refusals + 1, (await host.Store.ReadStreamAsync(DeliveryRefusals.UnknownSenders)).Count);
+        Assert.Equal(refusals + 1, (await host.Store.ReadStreamAsync(StreamIds.DeliveryRefusals(null))).Count);
     }
 
     [Fact]
@@ -120,7 +122,7 @@ public sealed class MllpTests(DeliveryHost host) : IClassFixture<DeliveryHost>
         var ack = await ReadAckAsync(stream);
 
         Assert.Equal("AR", DeliveryHost.AckCode(ack));
-        var refusal = (DeliveryRefused)host.Store.Deserialize(Assert.Single(await host.Store.ReadStreamAsync(DeliveryRefusals.StreamFor(org.Id))));
+        var refusal = (DeliveryRefused)host.Store.Deserialize(Assert.Single(await host.Store.ReadStreamAsync(StreamIds.DeliveryRefusals(org.Id))));
         Assert.Equal(new DeliveryRefused(org.Id, "mllp", "source_not_allowed", "127.0.0.1"), refusal);
         Assert.False((await host.DocumentAsync(DeliveryHost.Hl7DocumentId(org.Id, "SRC-1"))).Exists);
     }
@@ -137,7 +139,7 @@ public sealed class MllpTests(DeliveryHost host) : IClassFixture<DeliveryHost>
         var ack = await ReadAckAsync(stream);
 
         Assert.Equal("AR", DeliveryHost.AckCode(ack));
-        var refusal = (DeliveryRefused)host.Store.Deserialize(Assert.Single(await host.Store.ReadStreamAsync(DeliveryRefusals.StreamFor(org.Id))));
+        var refusal = (DeliveryRefused)host.Store.Deserialize(Assert.Single(await host.Store.ReadStreamAsync(StreamIds.DeliveryRefusals(org.Id))));
         Assert.Equal("suspended", refusal.Reason);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Ledger.App.Security;
+using Ledger.App.Streams;
 using Ledger.App.Tests.Consents;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Protection;
@@ -89,7 +90,7 @@ public sealed class ErasureTests
         Assert.True(stream[0].IsErased);
         var record = Assert.IsType<Domain.Patients.PatientErased>(store.Deserialize(stream[^1]));
         Assert.Equal(patient, record.PatientId.Value);
-        var (state, _) = await store.AggregateAsync(patient, Domain.Patients.PatientState.Initial, Domain.Patients.PatientState.Evolve);
+        var (state, _) = await store.AggregateAsync(Deciders.Patient, patient);
         Assert.True(state.Erased);
     }
 

@@ -1,6 +1,6 @@
 using Ledger.Domain.Access;
 using Ledger.Domain.Tests.Support;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
 namespace Ledger.Domain.Tests.Access;
 

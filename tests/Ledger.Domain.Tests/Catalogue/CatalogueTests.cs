@@ -18,11 +18,12 @@ public sealed class CatalogueTests
     }
 
     [Fact]
-    public void Only_organisation_events_and_the_record_of_an_erasure_are_not_patient_scoped()
+    public void Only_organisation_events_delivery_refusals_and_the_record_of_an_erasure_are_not_patient_scoped()
     {
         foreach (var d in EventCatalogue.All)
         {
-            Assert.Equal(d.StreamKind != StreamIds.OrganizationKind && d.ClrType != typeof(Domain.Patients.PatientErased), d.PatientScoped);
+            var inTheClear = d.StreamKind is StreamIds.OrganizationKind or StreamIds.DeliveryRefusalKind || d.ClrType == typeof(Domain.Patients.PatientErased);
+            Assert.Equal(!inTheClear, d.PatientScoped);
         }
     }
 
@@ -36,7 +37,7 @@ public sealed class CatalogueTests
     [Fact]
     public void Every_public_event_record_in_a_feature_is_catalogued()
     {
-        var eventNamespaces = new[] { "Patients", "Organizations", "Results", "Consents", "Access" }
+        var eventNamespaces = new[] { "Patients", "Organizations", "Results", "Consents", "Access", "Deliveries" }
             .Select(f => $"Ledger.Domain.{f}").ToHashSet();
         var evolved = typeof(EventCatalogue).Assembly.GetTypes()
             .Where(t => t.Namespace is not null && eventNamespaces.Contains(t.Namespace))

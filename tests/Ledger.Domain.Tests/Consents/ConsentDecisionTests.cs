@@ -2,7 +2,7 @@ using Ledger.Domain.Consents;
 using Ledger.Domain.Results;
 using Ledger.Domain.Tests.Support;
 using NodaTime;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
 namespace Ledger.Domain.Tests.Consents;
 
@@ -88,7 +88,7 @@ public sealed class ConsentDecisionTests
     public void Is_not_active_at_or_after_its_revocation()
     {
         var revokedAt = Now + Duration.FromDays(2);
-        var state = new object[] { Granted, new ConsentRevoked(Consent, Patient, revokedAt, null) }
+        var state = new IConsentEvent[] { Granted, new ConsentRevoked(Consent, Patient, revokedAt, null) }
             .Aggregate(ConsentState.Initial, ConsentState.Evolve);
         Assert.True(state.IsActiveAt(revokedAt - Duration.Epsilon));
         Assert.False(state.IsActiveAt(revokedAt));

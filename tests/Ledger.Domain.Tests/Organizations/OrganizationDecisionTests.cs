@@ -1,7 +1,7 @@
 using DomainValidationException = Ledger.Domain.DomainValidationException;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Tests.Support;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
 namespace Ledger.Domain.Tests.Organizations;
 
@@ -77,7 +77,7 @@ public sealed class OrganizationDecisionTests
     [Fact]
     public void Can_deliver_only_when_confirmed_enabled_and_not_suspended()
     {
-        var state = new object[] { Registered, Confirmed, new OrganizationDeliveryEnabled(Lab) }
+        var state = new IOrganizationEvent[] { Registered, Confirmed, new OrganizationDeliveryEnabled(Lab) }
             .Aggregate(OrganizationState.Initial, OrganizationState.Evolve);
         Assert.True(state.CanDeliver);
         Assert.False(OrganizationState.Evolve(state, new OrganizationSuspended(Lab, "licence")).CanDeliver);

@@ -1,7 +1,7 @@
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
 using Ledger.Domain.Tests.Support;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
 namespace Ledger.Domain.Tests.Patients;
 

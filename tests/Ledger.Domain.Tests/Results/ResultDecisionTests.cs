@@ -1,7 +1,7 @@
 using Ledger.Domain.Results;
 using Ledger.Domain.Tests.Support;
 using NodaTime;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
 namespace Ledger.Domain.Tests.Results;
 
@@ -96,7 +96,7 @@ public sealed class ResultDecisionTests
         Specs.Result.Given(Arrived).When(new CorrectResult(Document, Lab, "MSG-2", corrected, "typo"))
             .Then(new ResultCorrected(Document, ResolvedPatient, Lab, "MSG-2", corrected, "typo"));
 
-        var state = new object[] { Arrived, new ResultCorrected(Document, ResolvedPatient, Lab, "MSG-2", corrected, "typo") }
+        var state = new IResultEvent[] { Arrived, new ResultCorrected(Document, ResolvedPatient, Lab, "MSG-2", corrected, "typo") }
             .Aggregate(ResultState.Initial, ResultState.Evolve);
         Assert.Equal([1, 2], state.Versions.Select(v => v.Number));
         Assert.Equal(5.4m, ((LabReport)state.Versions[0].Content).Panels[0].Observations[0].Value);

@@ -8,22 +8,23 @@ namespace Ledger.Domain.Tests.Support;
 /// Given/When/Then for a decider: given past events (folded with Evolve), when a command is decided at an instant,
 /// then these events (compared by stored name and JSON), nothing, or a rejection with a code.
 /// </summary>
-public sealed class Spec<TCommand, TState>(
+public sealed class Spec<TCommand, TEvent, TState>(
     TState initial,
-    Func<TState, object, TState> evolve,
-    Func<TCommand, TState, Instant, IReadOnlyList<object>> decide)
+    Func<TState, TEvent, TState> evolve,
+    Func<TCommand, TState, Instant, IReadOnlyList<TEvent>> decide)
+    where TEvent : class
 {
     private TState Initial { get; } = initial;
 
-    private Func<TState, object, TState> Evolve { get; } = evolve;
+    private Func<TState, TEvent, TState> Evolve { get; } = evolve;
 
-    private Func<TCommand, TState, Instant, IReadOnlyList<object>> Decide { get; } = decide;
+    private Func<TCommand, TState, Instant, IReadOnlyList<TEvent>> Decide { get; } = decide;
 
-    public Scenario Given(params object[] events) => new(this, events);
+    public Scenario Given(params TEvent[] events) => new(this, events);
 
     public Scenario.Outcome When(TCommand command, Instant? at = null) => Given().When(command, at);
 
-    public sealed class Scenario(Spec<TCommand, TState> spec, object[] history)
+    public sealed class Scenario(Spec<TCommand, TEvent, TState> spec, TEvent[] history)
     {
         public Outcome When(TCommand command, Instant? at = null)
         {
@@ -38,9 +39,9 @@ public sealed class Spec<TCommand, TState>(
             }
         }
 
-        public sealed class Outcome(IReadOnlyList<object>? events, DomainRejection? rejection)
+        public sealed class Outcome(IReadOnlyList<TEvent>? events, DomainRejection? rejection)
         {
-            public void Then(params object[] expected)
+            public void Then(params TEvent[] expected)
             {
                 Assert.True(rejection is null, $"Expected events but the command was rejected: {rejection?.Code}: {rejection?.Message}");
                 Assert.Equal(expected.Select(Describe).ToList(), events!.Select(Describe).ToList());

@@ -2,9 +2,9 @@ using Ledger.Domain.Identifiers;
 using Ledger.Domain.Results;
 using NodaTime;
 
-namespace Ledger.Domain.Tests.Support;
+namespace Ledger.Testing;
 
-/// <summary>Deterministic values shared by the tests. Known-valid identifiers come from the specification.</summary>
+/// <summary>Deterministic domain values shared by the tests. Known-valid identifiers come from the specification.</summary>
 public static class Samples
 {
     public static readonly Instant Now = Instant.FromUtc(2025, 3, 14, 9, 0);

@@ -1,13 +1,14 @@
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
+using Ledger.Domain.Deliveries;
 using ActorId = Ledger.Domain.Identifiers.ActorId;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
 using NodaTime;
-using static Ledger.Domain.Tests.Support.Samples;
+using static Ledger.Testing.Samples;
 
-namespace Ledger.Domain.Tests.Support;
+namespace Ledger.Testing;
 
 /// <summary>One deterministic sample per event type, for the approved-file snapshots.</summary>
 public static class SampleEvents
@@ -54,5 +55,7 @@ public static class SampleEvents
         new ExportPerformed(
             Patient, new Actor(ActorKind.Patient, new ActorId(Patient.Value)), ExportFormat.Fhir,
             [Document, OtherDocument], "Личный архив", null, AccessChannel.Web, Now),
+
+        new DeliveryRefused(Lab.Value, "mllp", "source_not_allowed", "192.0.2.10"),
     }.ToDictionary(e => e.GetType());
 }

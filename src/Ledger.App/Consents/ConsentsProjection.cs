@@ -1,9 +1,6 @@
-using Ledger.Domain;
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Ledger.App.Hosting;
 using Ledger.App.Patients;
+using Ledger.Domain;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Identifiers;
 using Ledger.EventStore;
@@ -13,63 +10,12 @@ using Npgsql;
 
 namespace Ledger.App.Consents;
 
-/// <summary>A consent as the access checks need it: who, what, when; no names.</summary>
-public sealed record ConsentRow(
-    Guid ConsentId,
-    Guid PatientId,
-    string DoctorSnilsDigest,
-    ConsentScopeKind ScopeKind,
-    IReadOnlyList<string> DocumentTypes,
-    IReadOnlyList<Guid> DocumentIds,
-    Instant ValidFrom,
-    Instant ValidUntil,
-    Instant? RevokedAt)
-{
-    /// <summary>Null when active at <paramref name="t"/>, otherwise the reason code of a refusal (same rule as <see cref="ConsentState.IsActiveAt"/>).</summary>
-    public string? RefusalAt(Instant t) =>
-        RevokedAt is { } revoked && revoked <= t ? "consent.revoked"
-        : t < ValidFrom ? "consent.not_yet_valid"
-        : t >= ValidUntil ? "consent.expired"
-        : null;
-
-    public string StatusAt(Instant t) => RefusalAt(t) switch
-    {
-        null => "active",
-        "consent.revoked" => "revoked",
-        "consent.not_yet_valid" => "pending",
-        _ => "expired",
-    };
-
-    public bool Covers(Guid documentId, string documentType) => ScopeKind switch
-    {
-        ConsentScopeKind.All => true,
-        ConsentScopeKind.DocumentTypes => DocumentTypes.Contains(documentType, StringComparer.Ordinal),
-        ConsentScopeKind.Documents => DocumentIds.Contains(documentId),
-        _ => false,
-    };
-}
-
-/// <summary>Share-link tokens: 256 random bits shown once; only their SHA-256 is kept (in the grant event, encrypted).</summary>
-public static class ShareLinks
-{
-    /// <summary>A fresh token of 256 random bits (base64url) and its SHA-256.</summary>
-    public static (string Token, byte[] Hash) NewToken()
-    {
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        return (token, Hash(token));
-    }
-
-    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token ?? string.Empty));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-}
-
 /// <summary>
 /// <c>consents_active</c>: every consent with its patient, the keyed digest of the doctor's СНИЛС, its scope, validity,
 /// revocation and the SHA-256 of its share link. Written inline, so a revocation is effective on the very next request.
 /// Whether a consent is active is decided at read time against the clock (expiry needs no job).
 /// </summary>
-public sealed class ConsentsTable(PatientDirectory directory, NpgsqlDataSource dataSource, LedgerRuntime runtime) : IInlineProjection
+public sealed class ConsentsProjection(PatientDirectory directory, NpgsqlDataSource dataSource, LedgerRuntime runtime) : IInlineProjection
 {
     public const string Name = "consents_active";
 
@@ -172,17 +118,4 @@ public sealed class ConsentsTable(PatientDirectory directory, NpgsqlDataSource d
 
         return rows;
     }
-}
-
-/// <summary>Stable texts of domain values as the read models store them.</summary>
-public static class ConsentText
-{
-    public static string Type(Domain.Results.DocumentType type) => type switch
-    {
-        Domain.Results.DocumentType.LabReport => "labReport",
-        Domain.Results.DocumentType.InstrumentalStudy => "instrumentalStudy",
-        Domain.Results.DocumentType.VisitProtocol => "visitProtocol",
-        Domain.Results.DocumentType.Vaccination => "vaccination",
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
 }

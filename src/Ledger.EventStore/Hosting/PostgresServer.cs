@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Ledger.App.Hosting;
+namespace Ledger.EventStore.Hosting;
 
 /// <summary>
 /// Runs a PostgreSQL server from the installed binaries (<c>initdb</c>, <c>pg_ctl</c>) in a data directory:

@@ -1,12 +1,13 @@
 using Ledger.App.Hosting;
-using Ledger.Domain.Tests.Support;
+using Ledger.App.Streams;
+using Ledger.Domain;
 using Ledger.EventStore;
 using Ledger.EventStore.Protection;
 using Ledger.Testing;
 using Npgsql;
 using Xunit;
 
-namespace Ledger.Domain.Tests.AtRest;
+namespace Ledger.App.Tests.AtRest;
 
 /// <summary>
 /// Every event type of the domain written for one patient through the real store, then the raw tables read as a
@@ -46,6 +47,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
                 StreamIds.ConsentKind => StreamIds.Consent(Samples.Consent),
                 StreamIds.AccessKind => StreamIds.Access(Samples.Patient),
                 StreamIds.OrganizationKind => StreamIds.Organization(Samples.Lab),
+                StreamIds.DeliveryRefusalKind => StreamIds.DeliveryRefusals(Samples.Lab.Value),
                 _ => throw new InvalidOperationException($"no stream for kind {descriptor.StreamKind}"),
             };
             var metadata = new EventMetadata(Guid.NewGuid(), null, "system", "test");
@@ -70,7 +72,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
     /// <summary>
     /// Every row of the event, stream and key tables as PostgreSQL prints it, and every bytea column of it decoded as
     /// UTF-8 (so a value stored in the clear inside a binary column is found too). Wolverine's message tables are
-    /// scanned by the application's at-rest test (Ledger.App.Tests, Messaging), where a host runs Wolverine.
+    /// scanned by the at-rest test of the running application (Messaging), where a host runs Wolverine.
     /// </summary>
     private static async Task<List<string>> StoredTextAsync(NpgsqlDataSource dataSource, string where, params string[] only)
     {
@@ -108,7 +110,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
 
         Assert.True(await protector.DestroyKeyAsync(Samples.Patient.Value));
 
-        var (patient, version) = await store.AggregateAsync(patientStream, Domain.Patients.PatientState.Initial, Domain.Patients.PatientState.Evolve);
+        var (patient, version) = await store.AggregateAsync(Deciders.Patient, patientStream);
         var result = await store.ReadStreamAsync(resultStream);
         var organization = await store.ReadStreamAsync(StreamIds.Organization(Samples.Lab));
         Assert.Equal(Domain.Patients.PatientState.Initial, patient);
