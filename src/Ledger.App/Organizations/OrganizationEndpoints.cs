@@ -30,7 +30,7 @@ public static class OrganizationEndpoints
         var group = routes.MapGroup("/api/v1/organizations").RequireAuthorization(p => p.RequireRole(Roles.Admin)).WithTags("Organizations");
         group.MapPost("/", RegisterAsync)
             .WithName("registerOrganization").WithSummary("Register a delivering organisation (unverified, delivery disabled)")
-            .Header(StatusCodes.Status201Created, "Location", "The organisation's address.");
+            .Header(StatusCodes.Status201Created, "Location", "The organisation's address.").Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/{id:guid}", GetAsync)
             .WithName("getOrganization").WithSummary("One organisation").Problems(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/verify", VerifyAsync)

@@ -49,7 +49,7 @@ internal static class ApiSchemas
         {
             Primitive(schema, nullable, IsGuidValue(underlying) ? "uuid" : null, null, null);
         }
-        else if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && context.JsonPropertyInfo is null && schema.Properties is { Count: > 0 })
+        else if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Properties is { Count: > 0 })
         {
             MarkAlwaysPresent(schema, context.JsonTypeInfo);
         }
