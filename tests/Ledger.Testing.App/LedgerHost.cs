@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Ledger.App.Cli;
 using Ledger.App.Hosting;
 using Ledger.App.Security;
@@ -27,7 +26,7 @@ public sealed class LedgerHost : IAsyncDisposable
         ConnectionString = connectionString;
         Clock = clock;
         Address = address;
-        Http = new HttpClient { BaseAddress = address };
+        Http = ContractCheckingHandler.Client(address);
     }
 
     public WebApplication App { get; }
@@ -43,7 +42,7 @@ public sealed class LedgerHost : IAsyncDisposable
     /// <summary>The keys this node runs with (another node of the same ledger needs the same).</summary>
     public LedgerKeys Keys { get; }
 
-    /// <summary>A client without credentials.</summary>
+    /// <summary>A client without credentials. Like every client of the host, it checks each response against the OpenAPI document.</summary>
     public HttpClient Http { get; }
 
     public IServiceProvider Services => App.Services;
@@ -87,13 +86,14 @@ public sealed class LedgerHost : IAsyncDisposable
         return new LedgerHost(app, cluster, connectionString, clock, new Uri(address), keys, ownsDatabase);
     }
 
+    /// <summary>A new client without credentials (for a test that disposes its client).</summary>
+    public HttpClient Anonymous() => ContractCheckingHandler.Client(Address);
+
     /// <summary>A client carrying a bearer token for <paramref name="role"/> acting as <paramref name="subject"/>.</summary>
     public HttpClient ClientAs(string role, Guid subject, Duration? lifetime = null)
     {
         var token = Services.GetRequiredService<TokenService>().Issue(role, subject, lifetime ?? Duration.FromHours(1));
-        var client = new HttpClient { BaseAddress = Address };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
+        return ContractCheckingHandler.Client(Address, token);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 
@@ -32,5 +33,9 @@ public static class AccessJournalEndpoints
 
             var rows = await queries.ListAsync(me.Value, null, null, size, (long)(page - 1) * size, newestFirst: true, ct);
             return TypedResults.Ok(new JournalPage(rows, page, size));
-        }).RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Access journal");
+        }).RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Access journal")
+            .WithName("getAccessJournal").WithSummary("Who saw or was refused the caller's record, newest first").Produces<JournalPage>()
+            .Parameters(
+                new ApiParameter("page", "The page, from 1.", Type: "integer", Minimum: 1, Example: "1"),
+                new ApiParameter("pageSize", "Entries per page (default 50).", Type: "integer", Minimum: 1, Maximum: 200, Example: "50"));
 }

@@ -3,6 +3,7 @@ using Ledger.App.AccessJournal;
 using Ledger.App.Cabinet;
 using Ledger.App.Hosting;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.App.Streams;
@@ -22,7 +23,7 @@ public sealed record AuditedEvent(long Version, long Position, Guid EventId, str
 
 public sealed record StreamAsOf(Guid StreamId, string StreamType, Instant? AsOf, long Version, IReadOnlyList<AuditedEvent> Events);
 
-public sealed record ConsentAsOf(Guid ConsentId, Instant AsOf, long Version, bool Granted, bool ActiveAt, Instant? ValidFrom, Instant? ValidUntil, Instant? RevokedAt, bool Expired, string? Scope, string? Purpose);
+public sealed record ConsentAsOf(Guid ConsentId, Instant AsOf, long Version, bool Granted, bool ActiveAt, Instant? ValidFrom, Instant? ValidUntil, Instant? RevokedAt, bool Expired, ConsentScopeKind? Scope, string? Purpose);
 
 public sealed record AccessHistory(Guid PatientId, Instant From, Instant To, string Source, IReadOnlyList<JournalRow> Entries);
 
@@ -37,9 +38,18 @@ public static class AuditEndpoints
     public static void MapAudit(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/audit").RequireAuthorization(p => p.RequireRole(Roles.Auditor)).WithTags("Audit");
-        group.MapGet("/patients/{id:guid}/access", AccessAsync);
-        group.MapGet("/streams/{id:guid}", StreamAsync);
-        group.MapGet("/consents/{id:guid}", ConsentAsync);
+        group.MapGet("/patients/{id:guid}/access", AccessAsync)
+            .WithName("auditAccessHistory").WithSummary("A patient's access history recorded in [from, to), oldest first").Produces<AccessHistory>()
+            .Parameters(
+                new ApiParameter("from", "The first instant (ISO-8601, UTC) of the range.", Format: "date-time", Example: "2026-03-01T00:00:00Z", Required: true),
+                new ApiParameter("to", "The instant after the range (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-02T00:00:00Z", Required: true),
+                new ApiParameter("source", "journal (the projection, default) or events (replayed from the raw access stream); both give the same answer.", Values: ["journal", "events"]));
+        group.MapGet("/streams/{id:guid}", StreamAsync)
+            .WithName("auditStream").WithSummary("A stream's events recorded at or before an instant (all without one)").Produces<StreamAsOf>()
+            .Parameters(new ApiParameter("asOf", "An instant (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-02T09:00:00Z")).Problems(StatusCodes.Status404NotFound);
+        group.MapGet("/consents/{id:guid}", ConsentAsync)
+            .WithName("auditConsent").WithSummary("A consent's state at an instant (now without one)").Produces<ConsentAsOf>()
+            .Parameters(new ApiParameter("asOf", "An instant (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-02T09:00:00Z")).Problems(StatusCodes.Status404NotFound);
     }
 
     /// <summary>The same history replayed from the raw access stream: entries recorded in [from, to).</summary>
@@ -144,7 +154,7 @@ public static class AuditEndpoints
 
         await RecordAsync(access, http, state.PatientId.Value, id, "audit: consent as of an instant", ct);
         return TypedResults.Ok(new ConsentAsOf(id, instant, version, state.Granted, state.IsActiveAt(instant), state.ValidFrom, state.ValidUntil, state.RevokedAt, state.Expired,
-            state.Scope?.Kind.ToString(), state.Purpose));
+            state.Scope?.Kind, state.Purpose));
     }
 
     private static Task RecordAsync(AccessRecorder access, HttpContext http, Guid patient, Guid? consent, string purpose, CancellationToken ct) =>

@@ -40,7 +40,7 @@ public sealed record CabinetContent(
                 lab.ResponsibleSpecialist,
                 string.Join("\n", lab.Panels.Select(p => p.Name).Concat(lab.Panels.SelectMany(p => p.Observations.Select(o => o.Name)))),
                 lab.Panels.SelectMany(p => p.Observations).Count(o => o.Flag is { } f && f.Code != "N")),
-            InstrumentalStudy study => new(type, "instrumental", study.Modality.ToString(), study.PerformedAt, null, $"{study.Modality} {study.BodySite}", null, null, study.Specialist, study.BodySite, 0),
+            InstrumentalStudy study => new(type, "instrumental", Http.CamelCaseEnumConverterFactory.Name(study.Modality), study.PerformedAt, null, $"{study.Modality} {study.BodySite}", null, null, study.Specialist, study.BodySite, 0),
             VisitProtocol visit => new(type, "protocol", null, visit.VisitedAt, null, visit.Specialty, null, null, visit.Doctor, visit.Specialty, 0),
             Vaccination vaccination => new(type, "vaccination", null, vaccination.Date.AtStartOfDayInZone(DateTimeZone.Utc).ToInstant(), null, vaccination.Vaccine, vaccination.Series, null, null, vaccination.Vaccine, 0),
             _ => throw new InvalidOperationException($"unknown content {content.GetType().Name}"),

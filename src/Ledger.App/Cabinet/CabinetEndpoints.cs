@@ -1,6 +1,7 @@
 using Ledger.App.AccessJournal;
 using Ledger.App.Consents;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.App.Streams;
@@ -42,9 +43,12 @@ public static class CabinetEndpoints
     public static void MapCabinet(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/patients/me/documents").RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Cabinet");
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id:guid}", DetailAsync);
-        group.MapGet("/{id:guid}/versions", VersionsAsync);
+        group.MapGet("/", ListAsync)
+            .WithName("listDocuments").WithSummary("The caller's documents, newest first; records the visit").Produces<CabinetPage>().Parameters(CabinetFilter.Parameters);
+        group.MapGet("/{id:guid}", DetailAsync)
+            .WithName("getDocument").WithSummary("One document with its current content; the read is recorded in the access journal").Produces<DocumentDetail>().Problems(StatusCodes.Status404NotFound);
+        group.MapGet("/{id:guid}/versions", VersionsAsync)
+            .WithName("listDocumentVersions").WithSummary("Every version of a document with its delivery and correction reason").Produces<DocumentVersions>().Problems(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, CabinetQueries queries, IClock clock, CancellationToken ct)

@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Text;
 using Ledger.App.Consents;
 using Ledger.App.Hosting;
+using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.Domain.Consents;
+using Ledger.Domain.Results;
 using NodaTime;
 using NodaTime.Text;
 using Npgsql;
@@ -63,9 +66,48 @@ public sealed record CabinetFilter(
         }
 
         static string? Text(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-        return (new CabinetFilter(from, to, Text(query["type"].ToString()), Text(query["kind"].ToString()), Text(query["modality"].ToString()),
-            Text(query["status"].ToString()), organization, Text(query["q"].ToString()), page, size), null, null);
+        var (type, kind, modality, status) = (Text(query["type"].ToString()), Text(query["kind"].ToString()), Text(query["modality"].ToString()), Text(query["status"].ToString()));
+
+        // An unknown value would match nothing: it is refused rather than answered with an empty list.
+        foreach (var (name, value, allowed, comparison) in new[]
+        {
+            ("type", type, Types, StringComparison.Ordinal),
+            ("kind", kind, Kinds, StringComparison.Ordinal),
+            ("modality", modality, Modalities, StringComparison.OrdinalIgnoreCase),
+            ("status", status, Statuses, StringComparison.Ordinal),
+        })
+        {
+            if (value is not null && !allowed.Any(a => string.Equals(a, value, comparison)))
+            {
+                return (null, name, "one of " + string.Join(", ", allowed));
+            }
+        }
+
+        return (new CabinetFilter(from, to, type, kind, modality, status, organization, Text(query["q"].ToString()), page, size), null, null);
     }
+
+    public static IReadOnlyList<string> Types { get; } = CamelCaseEnumConverterFactory.Names(typeof(DocumentType));
+
+    public static IReadOnlyList<string> Kinds { get; } = [LabKinds.Blood, LabKinds.Urine, LabKinds.Biochemistry, LabKinds.Other, "instrumental", "protocol", "vaccination"];
+
+    public static IReadOnlyList<string> Modalities { get; } = CamelCaseEnumConverterFactory.Names(typeof(Modality));
+
+    public static IReadOnlyList<string> Statuses { get; } = CamelCaseEnumConverterFactory.Names(typeof(ResultStatus));
+
+    /// <summary>The query parameters <see cref="Parse"/> reads, for the OpenAPI document.</summary>
+    public static IReadOnlyList<ApiParameter> Parameters { get; } =
+    [
+        new("from", "Documents whose clinical time (collection, study, visit or vaccination) is at or after this date (its start, UTC) or instant.", Example: "2026-01-01"),
+        new("to", "Documents whose clinical time is before this instant, or before the end of this date (UTC).", Example: "2026-03-01T00:00:00Z"),
+        new("type", "The document type.", Values: Types),
+        new("kind", "The kind: for laboratory reports blood, urine, biochemistry or other (from the LOINC codes); instrumental, protocol, vaccination for the other types.", Values: Kinds),
+        new("modality", "The modality of an instrumental study (case-insensitive).", Values: Modalities),
+        new("status", "The document's status.", Values: Statuses),
+        new("organization", "The delivering organisation's id.", Format: "uuid"),
+        new("q", "A case-insensitive part of the order or specimen number, a panel or test name, or the responsible specialist."),
+        new("page", "The page, from 1.", Type: "integer", Minimum: 1, Example: "1"),
+        new("pageSize", "Documents per page (default 20).", Type: "integer", Minimum: 1, Maximum: MaxPageSize, Example: "20"),
+    ];
 
     private static bool TryInstant(string text, bool startOfDay, out Instant? instant)
     {

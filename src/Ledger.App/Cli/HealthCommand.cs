@@ -21,7 +21,11 @@ public static class HealthCommand
         {
             using var response = await http.GetAsync(health);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            var status = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("status", out var s) ? s.GetString() : null;
+            // 200 answers the report ({"status":"healthy",…}); 503 a problem whose "health" says why.
+            var status = body.ValueKind != JsonValueKind.Object ? null
+                : body.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()
+                : body.TryGetProperty("health", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString()
+                : null;
             if (response.IsSuccessStatusCode && status == "healthy")
             {
                 await output.WriteLineAsync($"{health}: healthy");

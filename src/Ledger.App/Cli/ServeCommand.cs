@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
 using Ledger.App.Hosting;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using NodaTime;
+using Scalar.AspNetCore;
 
 namespace Ledger.App.Cli;
 
@@ -56,16 +58,22 @@ public static class ServeCommand
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((options, tokens) => tokens.Configure(options));
         builder.Services.AddAuthorization();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemTypes.Complete);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-        builder.Services.AddOpenApi("v1");
+
+        // A body the framework cannot bind is thrown to the exception handler, which names the field at fault.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddLedgerOpenApi();
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
-            foreach (var converter in Domain.Serialization.DomainJson.Options.Converters)
+            foreach (var converter in Domain.Serialization.DomainJson.Options.Converters.Where(c => c is not JsonStringEnumConverter))
             {
                 options.SerializerOptions.Converters.Add(converter);
             }
 
+            // What the document says is what is accepted: enumerations only in camelCase, numbers only as numbers.
+            options.SerializerOptions.Converters.Add(new CamelCaseEnumConverterFactory());
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         configure?.Invoke(builder);
@@ -75,7 +83,8 @@ public static class ServeCommand
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi(LedgerOpenApi.DocumentPattern).AllowAnonymous();
+        app.MapScalarApiReference(LedgerOpenApi.PagePath, options => options.WithTitle("Ledger API").WithOpenApiRoutePattern(LedgerOpenApi.DocumentPattern)).AllowAnonymous();
         foreach (var feature in features)
         {
             feature.MapEndpoints(app);

@@ -1,6 +1,7 @@
 using Ledger.App.AccessJournal;
 using Ledger.App.Hosting;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.Domain.Access;
@@ -34,5 +35,12 @@ public static class ComplianceEndpoints
             http.Response.ContentType = "application/x-ndjson";
             await new ComplianceExporter(dataSource, runtime.Schema).ExportAsync(http.Response.Body, filter, cancellationToken: ct);
             return TypedResults.Empty;
-        }).RequireAuthorization(p => p.RequireRole(Roles.Auditor, Roles.Admin)).WithTags("Compliance");
+        }).RequireAuthorization(p => p.RequireRole(Roles.Auditor, Roles.Admin)).WithTags("Compliance")
+            .WithName("exportCompliance").WithSummary("The compliance export: one JSON line per event, ciphertext only (docs/compliance.md)")
+            .Produces<string>(StatusCodes.Status200OK, "application/x-ndjson")
+            .Parameters(
+                new ApiParameter("from", "Events recorded at or after this instant (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-01T00:00:00Z"),
+                new ApiParameter("to", "Events recorded before this instant (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-02T00:00:00Z"),
+                new ApiParameter("streamType", "Only streams of this type (patient, result, consent, access, organization).", Example: "consent"),
+                new ApiParameter("patient", "Only the streams of this patient; the export is recorded in the patient's access stream.", Format: "uuid"));
 }

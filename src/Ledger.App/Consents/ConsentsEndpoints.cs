@@ -1,4 +1,5 @@
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.App.Streams;
@@ -28,13 +29,15 @@ public sealed record GrantConsentRequest(
 
 public sealed record RevokeConsentRequest(string? Reason);
 
+public sealed record ConsentRevokedResponse(Guid ConsentId, bool Revoked, long Version);
+
 public sealed record ConsentGrantedResponse(Guid ConsentId, string? ShareToken, string? ShareUrl, Instant ValidFrom, Instant ValidUntil, long Version);
 
 public sealed record ConsentView(
     Guid ConsentId,
     FullName? Doctor,
     Guid? DoctorOrganization,
-    string Scope,
+    ConsentScopeKind Scope,
     IReadOnlyList<string> DocumentTypes,
     IReadOnlyList<Guid> DocumentIds,
     string? Purpose,
@@ -50,9 +53,15 @@ public static class ConsentsEndpoints
     public static void MapConsents(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/patients/me/consents").RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Consents");
-        group.MapPost("/", GrantAsync);
-        group.MapGet("/", ListAsync);
-        group.MapPost("/{id:guid}/revoke", RevokeAsync);
+        group.MapPost("/", GrantAsync)
+            .WithName("grantConsent").WithSummary("Consent to a doctor and create the share link (shown once)")
+            .Produces<ConsentGrantedResponse>(StatusCodes.Status201Created).Produces<ConsentGrantedResponse>().Header(StatusCodes.Status201Created, "Location", "The consent's address.")
+            .ETag(StatusCodes.Status201Created).ETag().Parameters(ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/", ListAsync)
+            .WithName("listConsents").WithSummary("The caller's consents with their status at the current instant").Produces<List<ConsentView>>();
+        group.MapPost("/{id:guid}/revoke", RevokeAsync)
+            .WithName("revokeConsent").WithSummary("Revoke a consent; its share link is refused from the next request on").Produces<ConsentRevokedResponse>().ETag()
+            .Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
     }
 
     private static async Task<IResult> GrantAsync(GrantConsentRequest body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, CancellationToken ct)
@@ -157,7 +166,7 @@ public static class ConsentsEndpoints
         foreach (var row in await consents.ListAsync(me, ct))
         {
             var (state, version) = await store.AggregateAsync(Deciders.Consent, row.ConsentId, cancellationToken: ct);
-            views.Add(new ConsentView(row.ConsentId, state.DoctorName, state.DoctorOrganization?.Value, row.ScopeKind.ToString(), row.DocumentTypes, row.DocumentIds,
+            views.Add(new ConsentView(row.ConsentId, state.DoctorName, state.DoctorOrganization?.Value, row.ScopeKind, row.DocumentTypes, row.DocumentIds,
                 state.Purpose, row.ValidFrom, row.ValidUntil, row.RevokedAt, row.StatusAt(now), version));
         }
 
@@ -191,7 +200,7 @@ public static class ConsentsEndpoints
                 new CommandContext(commandId, PatientHttp.Metadata(http.User, commandId), me.Value, expected),
                 ct);
             PatientHttp.SetETag(http.Response, outcome.Version);
-            return TypedResults.Ok(new { consentId = id, revoked = outcome.Events.Count > 0, version = outcome.Version });
+            return TypedResults.Ok(new ConsentRevokedResponse(id, outcome.Events.Count > 0, outcome.Version));
         }
         catch (WrongExpectedVersionException e) when (expected is not null)
         {

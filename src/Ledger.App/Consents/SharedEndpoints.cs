@@ -1,6 +1,7 @@
 using Ledger.App.AccessJournal;
 using Ledger.App.Cabinet;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.Domain.Access;
 using Ledger.Domain.Identifiers;
@@ -22,8 +23,12 @@ public static class SharedEndpoints
     public static void MapShared(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/shared/{token}/documents").AllowAnonymous().WithTags("Consents");
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id:guid}", DetailAsync);
+        group.MapGet("/", ListAsync)
+            .WithName("listSharedDocuments").WithSummary("The documents in the link's scope while its consent is active").Produces<CabinetPage>()
+            .Parameters(CabinetFilter.Parameters).Problems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        group.MapGet("/{id:guid}", DetailAsync)
+            .WithName("getSharedDocument").WithSummary("One document in the link's scope while its consent is active").Produces<DocumentDetail>()
+            .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> ListAsync(string token, HttpContext http, ConsentsProjection consents, CabinetQueries queries, AccessRecorder access, IClock clock, CancellationToken ct)

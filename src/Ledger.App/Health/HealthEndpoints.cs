@@ -1,4 +1,6 @@
 using Ledger.App.Hosting;
+using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.EventStore.Projections;
 using Npgsql;
 
@@ -24,11 +26,15 @@ public static class HealthEndpoints
             }
             catch (NpgsqlException ex)
             {
-                return TypedResults.Json(
-                    new HealthReport("unhealthy", ex is PostgresException pg ? $"error {pg.SqlState}" : "unreachable", store.Options.Schema, 0, 0, []),
-                    statusCode: StatusCodes.Status503ServiceUnavailable);
+                // An error like every other: problem+json, with the report's fields beside the problem's.
+                var database = ex is PostgresException pg ? $"error {pg.SqlState}" : "unreachable";
+                return ProblemTypes.Problem(
+                    StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "The ledger is not healthy", $"database: {database}",
+                    new Dictionary<string, object?> { ["health"] = "unhealthy", ["database"] = database, ["schema"] = store.Options.Schema });
             }
-        }).AllowAnonymous();
+        }).AllowAnonymous().WithTags("Health")
+            .WithName("getHealth").WithSummary("Whether the ledger can serve: the database, the schema and every projection's state and lag")
+            .Produces<HealthReport>().Problems(StatusCodes.Status503ServiceUnavailable);
         return routes;
     }
 

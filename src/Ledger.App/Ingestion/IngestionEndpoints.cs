@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Security;
 
 namespace Ledger.App.Ingestion;
@@ -14,11 +15,29 @@ public static class IngestionEndpoints
     private static readonly string[] Hl7Types = [Hl7ContentType, "x-application/hl7-v2+er7", "text/plain"];
     private static readonly string[] FhirTypes = [FhirContentType, "application/json"];
 
+    private static readonly ApiParameter IdempotencyParameter = new(
+        "Idempotency-Key", "Up to 200 characters: a repeat with the same key gets the first answer back.", ApiParameterSource.Header, Example: "delivery-2026-03-02-0042");
+
     public static void Map(IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/ingest").RequireAuthorization(p => p.RequireRole(Roles.Organization)).WithTags("Ingestion");
-        group.MapPost("/hl7v2", Hl7Async);
-        group.MapPost("/fhir", FhirAsync);
+        group.MapPost("/hl7v2", Hl7Async)
+            .WithName("deliverHl7v2").WithSummary("Deliver an HL7 v2 ORU^R01 message; the answer is its ACK")
+            .Accepts<string>(Hl7Types[0], Hl7Types[1..])
+            .AnswersWith(StatusCodes.Status200OK, "The ACK: AA when stored (or already stored), AE or AR with the ERR segment naming the field.", "Hl7Message", Hl7ContentType)
+            .AnswersWith(StatusCodes.Status400BadRequest, "An AE ACK: the message is not valid; ERR names the segment and field.", "Hl7Message", Hl7ContentType)
+            .AnswersWith(StatusCodes.Status413PayloadTooLarge, "An AR ACK: the message is over a limit.", "Hl7Message", Hl7ContentType)
+            .AnswersWith(StatusCodes.Status422UnprocessableEntity, "An AE ACK: the ledger refuses the content.", "Hl7Message", Hl7ContentType)
+            .Parameters(IdempotencyParameter).Problems(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/fhir", FhirAsync)
+            .WithName("deliverFhir").WithSummary("Deliver a FHIR R4 resource or Bundle; the answer is an OperationOutcome")
+            .Accepts<System.Text.Json.JsonElement>(FhirTypes[0], FhirTypes[1..])
+            .AnswersWith(StatusCodes.Status200OK, "Nothing new was stored (a repeat).", "OperationOutcome", FhirContentType)
+            .AnswersWith(StatusCodes.Status201Created, "The documents were stored.", "OperationOutcome", FhirContentType)
+            .AnswersWith(StatusCodes.Status400BadRequest, "The content is not valid; each issue names the element (FHIRPath).", "OperationOutcome", FhirContentType)
+            .AnswersWith(StatusCodes.Status413PayloadTooLarge, "The content is over a limit.", "OperationOutcome", FhirContentType)
+            .AnswersWith(StatusCodes.Status422UnprocessableEntity, "The ledger refuses the content (a business rule).", "OperationOutcome", FhirContentType)
+            .Parameters(IdempotencyParameter).Problems(StatusCodes.Status415UnsupportedMediaType);
     }
 
     private static async Task<IResult> Hl7Async(HttpContext http, DeliveryGate gate, Hl7Ingestion ingestion, IngestionOptions options, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Net;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.Domain;
@@ -27,11 +28,19 @@ public static class OrganizationEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/organizations").RequireAuthorization(p => p.RequireRole(Roles.Admin)).WithTags("Organizations");
-        group.MapPost("/", RegisterAsync);
-        group.MapGet("/{id:guid}", GetAsync);
-        group.MapPost("/{id:guid}/verify", VerifyAsync);
-        group.MapPost("/{id:guid}/suspend", SuspendAsync);
-        group.MapPost("/{id:guid}/enable-delivery", EnableAsync);
+        group.MapPost("/", RegisterAsync)
+            .WithName("registerOrganization").WithSummary("Register a delivering organisation (unverified, delivery disabled)")
+            .Header(StatusCodes.Status201Created, "Location", "The organisation's address.").Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{id:guid}", GetAsync)
+            .WithName("getOrganization").WithSummary("One organisation").Problems(StatusCodes.Status404NotFound);
+        group.MapPost("/{id:guid}/verify", VerifyAsync)
+            .WithName("verifyOrganization").WithSummary("Verify the organisation against the configured registry")
+            .Problems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{id:guid}/suspend", SuspendAsync)
+            .WithName("suspendOrganization").WithSummary("Suspend the organisation's deliveries, with a reason")
+            .Problems(StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/{id:guid}/enable-delivery", EnableAsync)
+            .WithName("enableDelivery").WithSummary("Allow a verified organisation to deliver").Problems(StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
     }
 
     private static async Task<Results<Created<OrganizationRow>, ProblemHttpResult>> RegisterAsync(
@@ -95,7 +104,7 @@ public static class OrganizationEndpoints
     private static async Task<Results<Ok<OrganizationRow>, ProblemHttpResult>> GetAsync(Guid id, OrganizationDirectory directory, CancellationToken cancellationToken) =>
         await directory.FindAsync(id, cancellationToken) is { } row
             ? TypedResults.Ok(row)
-            : ProblemTypes.Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such organisation");
+            : ProblemTypes.Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such organisation", "no organisation has this id");
 
     private static async Task<Results<Ok<OrganizationRow>, ProblemHttpResult>> VerifyAsync(
         Guid id, CommandExecutor executor, OrganizationDirectory directory, IConfiguration configuration, HttpContext http, CancellationToken cancellationToken)
@@ -132,7 +141,7 @@ public static class OrganizationEndpoints
     {
         if (id == Guid.Empty || await directory.FindAsync(id, cancellationToken) is null)
         {
-            return ProblemTypes.Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such organisation");
+            return ProblemTypes.Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such organisation", "no organisation has this id");
         }
 
         await executor.ExecuteAsync(Deciders.Organization, StreamIds.Organization(new OrganizationId(id)), command, Context(Guid.NewGuid(), http), cancellationToken);

@@ -1,5 +1,6 @@
 using Ledger.App.Hosting;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.Domain;
@@ -162,7 +163,9 @@ public sealed class PatientErasure(
             }
 
             return await erasure.EraseAsync(patient, http.User.SubjectId(), ct)
-                ? TypedResults.Ok(new { patientId = patient.Value, erased = true })
+                ? TypedResults.Ok(new PatientErasedResponse(patient.Value, true))
                 : PatientHttp.NotFound("no such patient");
-        }).RequireAuthorization(p => p.RequireRole(Roles.Admin)).WithTags("Patients");
+        }).RequireAuthorization(p => p.RequireRole(Roles.Admin)).WithTags("Patients")
+            .WithName("erasePatient").WithSummary("Erase a patient: destroy the data keys and delete the read-model rows (repeatable)")
+            .Produces<PatientErasedResponse>().Problems(StatusCodes.Status404NotFound);
 }

@@ -43,3 +43,9 @@ public sealed record PatientProfile(
 public sealed record ThresholdView(string Loinc, string Unit, decimal? Low, decimal? High);
 
 public sealed record RegisteredPatient(Guid PatientId, long Version);
+
+/// <summary>The answer to a command on the caller's own patient stream: the stream's version after it, and whether it changed anything.</summary>
+public sealed record CommandOutcome(long Version, bool Changed);
+
+/// <summary>The answer to an erasure.</summary>
+public sealed record PatientErasedResponse(Guid PatientId, bool Erased);

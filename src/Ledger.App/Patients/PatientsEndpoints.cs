@@ -1,4 +1,5 @@
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.Domain;
@@ -15,13 +16,25 @@ public static class PatientsEndpoints
     public static void MapPatients(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/patients").WithTags("Patients");
-        group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Support));
+        group.MapPost("/", RegisterAsync).RequireAuthorization(p => p.RequireRole(Roles.Admin, Roles.Support))
+            .WithName("registerPatient").WithSummary("Register a patient's cabinet")
+            .Produces<RegisteredPatient>(StatusCodes.Status201Created).Produces<RegisteredPatient>().Header(StatusCodes.Status201Created, "Location", "The new patient's address.")
+            .ETag(StatusCodes.Status201Created).ETag().Parameters(ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         var me = group.MapGroup("/me").RequireAuthorization(p => p.RequireRole(Roles.Patient));
-        me.MapGet("/", ProfileAsync);
-        me.MapPut("/thresholds/{loinc}", SetThresholdAsync);
-        me.MapDelete("/thresholds/{loinc}", RemoveThresholdAsync);
-        me.MapPut("/delivery-preferences", SetPreferencesAsync);
-        me.MapPut("/contacts", ChangeContactsAsync);
+        me.MapGet("/", ProfileAsync)
+            .WithName("getOwnProfile").WithSummary("The caller's own profile").Produces<PatientProfile>().ETag().Problems(StatusCodes.Status404NotFound);
+        me.MapPut("/thresholds/{loinc}", SetThresholdAsync)
+            .WithName("setThreshold").WithSummary("Set the caller's own reference range for an analyte").Produces<CommandOutcome>().ETag()
+            .Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
+        me.MapDelete("/thresholds/{loinc}", RemoveThresholdAsync)
+            .WithName("removeThreshold").WithSummary("Remove the caller's own reference range for an analyte").Produces<CommandOutcome>().ETag()
+            .Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
+        me.MapPut("/delivery-preferences", SetPreferencesAsync)
+            .WithName("setDeliveryPreferences").WithSummary("Choose which results are announced, how and how often").Produces<CommandOutcome>().ETag()
+            .Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
+        me.MapPut("/contacts", ChangeContactsAsync)
+            .WithName("changeContacts").WithSummary("Change the caller's e-mail address and phone number").Produces<CommandOutcome>().ETag()
+            .Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
     }
 
     private static async Task<IResult> RegisterAsync(RegisterPatientRequest body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, IClock clock, CancellationToken ct)
@@ -212,7 +225,7 @@ public static class PatientsEndpoints
                 new CommandContext(commandId, PatientHttp.Metadata(http.User, commandId), me.Value, expected),
                 ct);
             PatientHttp.SetETag(http.Response, outcome.Version);
-            return TypedResults.Ok(new { version = outcome.Version, changed = outcome.Events.Count > 0 });
+            return TypedResults.Ok(new CommandOutcome(outcome.Version, outcome.Events.Count > 0));
         }
         catch (WrongExpectedVersionException e) when (expected is not null)
         {

@@ -1,5 +1,6 @@
 using Ledger.App.Hosting;
 using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.Domain.Identifiers;
@@ -19,7 +20,9 @@ public static class TrendsEndpoints
 {
     public static void MapTrends(this IEndpointRouteBuilder routes) =>
         routes.MapGet("/api/v1/patients/me/trends/{loinc}", QueryAsync)
-            .RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Trends");
+            .RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Trends")
+            .WithName("getTrend").WithSummary("The caller's values of one analyte over a period, one series per unit").Produces<TrendResponse>()
+            .Parameters(new ApiParameter("period", "How far back from now: 7, 30 or 365 days, or everything (default).", Values: ["week", "month", "year", "all"]));
 
     private static async Task<IResult> QueryAsync(string loinc, string? period, HttpContext http, NpgsqlDataSource dataSource, LedgerRuntime runtime, IClock clock, CancellationToken ct)
     {

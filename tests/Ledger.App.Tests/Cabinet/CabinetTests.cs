@@ -56,7 +56,7 @@ public sealed class CabinetTests
         Assert.Equal(4, page.GetProperty("total").GetInt64());
         Assert.Equal("blood", items[0].GetProperty("kind").GetString());
         Assert.Equal("instrumental", items[1].GetProperty("kind").GetString());
-        Assert.Equal("US", items[1].GetProperty("modality").GetString());
+        Assert.Equal("us", items[1].GetProperty("modality").GetString());
         Assert.Equal("biochemistry", items[2].GetProperty("kind").GetString());
         Assert.Equal(2, items[2].GetProperty("outOfRange").GetInt32());
         Assert.Equal(1, items[3].GetProperty("outOfRange").GetInt32());

@@ -56,7 +56,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixFixture fixture)
     public async Task Each_role_gets_exactly_what_it_may(string endpoint, string role, bool own)
     {
         var subject = own ? fixture.PatientA : fixture.PatientB;
-        using var client = role == Anonymous ? new HttpClient { BaseAddress = fixture.Host.Address } : fixture.Host.ClientAs(role, subject, Duration.FromDays(30));
+        using var client = role == Anonymous ? fixture.Host.Anonymous() : fixture.Host.ClientAs(role, subject, Duration.FromDays(30));
 
         var response = await SendAsync(client, endpoint);
         var body = await response.Content.ReadAsStringAsync();

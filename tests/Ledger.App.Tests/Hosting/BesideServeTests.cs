@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ledger.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -99,8 +100,7 @@ public sealed class BesideServeTests(RunningLedger ledger, ITestOutputHelper log
     public async Task The_demo_patient_token_serve_printed_reads_the_cabinet()
     {
         var token = ledger.Serve.Output.Split('\n').Single(l => l.StartsWith("demo patient token: ", StringComparison.Ordinal))["demo patient token: ".Length..].Trim();
-        using var http = new HttpClient { BaseAddress = ledger.Serve.Address };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var http = ContractCheckingHandler.Client(ledger.Serve.Address, token);
 
         using var response = await http.GetAsync(new Uri("/api/v1/patients/me/documents", UriKind.Relative));
 
