@@ -29,7 +29,8 @@ public sealed record AccessHistory(Guid PatientId, Instant From, Instant To, str
 /// Auditors (<c>/api/v1/audit</c>, role auditor): a patient's access history between two instants (from the journal
 /// projection, or replayed from the raw access stream with <c>source=events</c>: both give the same answer), a stream's
 /// events as of an instant, a consent's state as of an instant. Every auditor read is recorded in the patient's access
-/// stream (actor kind auditor, channel api).
+/// stream (actor kind auditor, channel api); a read of a stream that is no patient's is recorded in the auditor's own
+/// (<see cref="AccessRecorder.OwnStream"/>).
 /// </summary>
 public static class AuditEndpoints
 {
@@ -123,6 +124,11 @@ public static class AuditEndpoints
         {
             await RecordAsync(access, http, p, null, "audit: stream as of an instant", ct);
         }
+        else
+        {
+            // A stream that is no patient's record (an organisation, delivery refusals): the read still is an access event.
+            await access.AccessedAsync(AccessRecorder.OwnStream(Auditor(http), $"audit: {info.StreamType} stream {id:D} as of an instant", AccessChannel.Api, PatientHttp.SourceAddress(http)), cancellationToken: ct);
+        }
 
         return TypedResults.Ok(new StreamAsOf(id, info.StreamType, at, events.Count == 0 ? 0 : events[^1].Version, events));
     }
@@ -146,9 +152,11 @@ public static class AuditEndpoints
             state.Scope?.Kind.ToString(), state.Purpose));
     }
 
+    private static Actor Auditor(HttpContext http) => new(ActorKind.Auditor, new ActorId(http.User.SubjectId() ?? Guid.Empty));
+
     private static Task RecordAsync(AccessRecorder access, HttpContext http, Guid patient, Guid? consent, string purpose, CancellationToken ct) =>
         access.AccessedAsync(
-            new AccessEntry(new PatientId(patient), new Actor(ActorKind.Auditor, new ActorId(http.User.SubjectId() ?? Guid.Empty)), null, purpose,
+            new AccessEntry(new PatientId(patient), Auditor(http), null, purpose,
                 consent is { } c ? new ConsentId(c) : null, AccessChannel.Api, PatientHttp.SourceAddress(http)),
             cancellationToken: ct);
 
