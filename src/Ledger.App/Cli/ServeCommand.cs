@@ -58,6 +58,7 @@ public static class ServeCommand
         builder.Services.AddAuthorization();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddLedgerHttpPolicies();
         builder.Services.AddOpenApi("v1");
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
@@ -71,9 +72,11 @@ public static class ServeCommand
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseLedgerTransport();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseLedgerRateLimits();
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         foreach (var feature in features)
