@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace Ledger.App.AccessJournal;
 
-public sealed record JournalPage(IReadOnlyList<JournalRow> Items, int Page, int PageSize);
+public sealed record JournalPage(IReadOnlyList<JournalRow> Items, int Page, int PageSize, long Total);
 
 /// <summary>Reads of <c>access_journal</c>.</summary>
 public sealed class AccessJournalQueries(NpgsqlDataSource dataSource, LedgerRuntime runtime)
@@ -48,6 +48,14 @@ public sealed class AccessJournalQueries(NpgsqlDataSource dataSource, LedgerRunt
 
         return rows;
     }
+
+    /// <summary>How many entries the patient's journal holds.</summary>
+    public async Task<long> CountAsync(Guid patientId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {runtime.Schema}.{AccessJournalProjection.Table} WHERE patient_id = @p");
+        command.Parameters.AddWithValue("p", patientId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
 }
 
 /// <summary><c>GET /api/v1/patients/me/access-journal?page=&amp;pageSize=</c>: who saw or was refused the patient's record, newest first.</summary>
@@ -74,6 +82,6 @@ public static class AccessJournalEndpoints
             }
 
             var rows = await queries.ListAsync(me.Value, null, null, size, (long)(page - 1) * size, newestFirst: true, ct);
-            return TypedResults.Ok(new JournalPage(rows, page, size));
+            return TypedResults.Ok(new JournalPage(rows, page, size, await queries.CountAsync(me.Value, ct)));
         }).RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Access journal");
 }

@@ -66,14 +66,14 @@ public static class AuditEndpoints
 
     private static async Task<IResult> AccessAsync(Guid id, string? from, string? to, string? source, HttpContext http, AccessJournalQueries journal, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
     {
-        if (!TryInstant(from, out var start) || start is null)
+        if (!QueryInstant.TryParse(from ?? string.Empty, upperBound: false, out var start))
         {
-            return ProblemTypes.Invalid("from", "an ISO-8601 instant");
+            return ProblemTypes.Invalid("from", QueryInstant.Expected);
         }
 
-        if (!TryInstant(to, out var end) || end is null)
+        if (!QueryInstant.TryParse(to ?? string.Empty, upperBound: true, out var end))
         {
-            return ProblemTypes.Invalid("to", "an ISO-8601 instant");
+            return ProblemTypes.Invalid("to", QueryInstant.Expected);
         }
 
         source ??= "journal";
@@ -84,9 +84,9 @@ public static class AuditEndpoints
 
         var rows = source == "journal"
             ? await journal.ListAsync(id, start, end, int.MaxValue, 0, newestFirst: false, ct)
-            : await ReplayAsync(store, id, start.Value, end.Value, ct);
+            : await ReplayAsync(store, id, start, end, ct);
         await RecordAsync(access, http, id, null, "audit: access history", ct);
-        return TypedResults.Ok(new AccessHistory(id, start.Value, end.Value, source, rows));
+        return TypedResults.Ok(new AccessHistory(id, start, end, source, rows));
     }
 
     private static async Task<IResult> StreamAsync(Guid id, string? asOf, HttpContext http, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
@@ -130,7 +130,10 @@ public static class AuditEndpoints
             await access.AccessedAsync(AccessRecorder.OwnStream(Auditor(http), $"audit: {info.StreamType} stream {id:D} as of an instant", AccessChannel.Api, PatientHttp.SourceAddress(http)), cancellationToken: ct);
         }
 
-        return TypedResults.Ok(new StreamAsOf(id, info.StreamType, at, events.Count == 0 ? 0 : events[^1].Version, events));
+        var version = events.Count == 0 ? 0 : events[^1].Version;
+        return PatientHttp.NotModified(http, version)
+            ? PatientHttp.NotModifiedResult()
+            : TypedResults.Ok(new StreamAsOf(id, info.StreamType, at, version, events));
     }
 
     private static async Task<IResult> ConsentAsync(Guid id, string? asOf, HttpContext http, EventStore.EventStore store, AccessRecorder access, IClock clock, CancellationToken ct)
@@ -148,6 +151,11 @@ public static class AuditEndpoints
         }
 
         await RecordAsync(access, http, state.PatientId.Value, id, "audit: consent as of an instant", ct);
+        if (PatientHttp.NotModified(http, version))
+        {
+            return PatientHttp.NotModifiedResult();
+        }
+
         return TypedResults.Ok(new ConsentAsOf(id, instant, version, state.Granted, state.IsActiveAt(instant), state.ValidFrom, state.ValidUntil, state.RevokedAt, state.Expired,
             state.Scope?.Kind.ToString(), state.Purpose));
     }
