@@ -43,7 +43,7 @@ public static class EventCatalogue
         Result<VisitProtocolRecorded>("results.visit_protocol_recorded.v1", "The protocol of a doctor's visit was recorded."),
         Result<VaccinationRecorded>("results.vaccination_recorded.v1", "A vaccination was recorded."),
         Result<ResultCorrected>("results.corrected.v1", "The sender replaced the document's content; earlier versions stay readable."),
-        Result<ResultStatusChanged>("results.status_changed.v1", "The document moved forward: pending, ready, confirmed."),
+        Result<ResultStatusChanged>("results.status_changed.v1", "The document's status changed: pending, ready, confirmed (at arrival when released final, by a correction, or on its own)."),
         Result<ResultPatientResolved>("results.patient_resolved.v1", "A result delivered for an identifier digest was matched to a patient."),
 
         Consent<ConsentGranted>("consents.granted.v1", "A patient let a doctor see (part of) the record for a time."),

@@ -6,7 +6,7 @@ using Ledger.App.Security;
 
 namespace Ledger.App.AccessJournal;
 
-public sealed record JournalPage(IReadOnlyList<JournalRow> Items, int Page, int PageSize);
+public sealed record JournalPage(IReadOnlyList<JournalRow> Items, int Page, int PageSize, long Total);
 
 /// <summary><c>GET /api/v1/patients/me/access-journal?page=&amp;pageSize=</c>: who saw or was refused the patient's record, newest first.</summary>
 public static class AccessJournalEndpoints
@@ -32,7 +32,7 @@ public static class AccessJournalEndpoints
             }
 
             var rows = await queries.ListAsync(me.Value, null, null, size, (long)(page - 1) * size, newestFirst: true, ct);
-            return TypedResults.Ok(new JournalPage(rows, page, size));
+            return TypedResults.Ok(new JournalPage(rows, page, size, await queries.CountAsync(me.Value, ct)));
         }).RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Access journal")
             .WithName("getAccessJournal").WithSummary("Who saw or was refused the caller's record, newest first").Produces<JournalPage>()
             .Parameters(

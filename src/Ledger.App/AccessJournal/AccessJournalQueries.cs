@@ -42,4 +42,12 @@ public sealed class AccessJournalQueries(NpgsqlDataSource dataSource, LedgerRunt
 
         return rows;
     }
+
+    /// <summary>How many entries the patient's journal holds.</summary>
+    public async Task<long> CountAsync(Guid patientId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {runtime.Schema}.{AccessJournalProjection.Table} WHERE patient_id = @p");
+        command.Parameters.AddWithValue("p", patientId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
 }

@@ -33,6 +33,17 @@ public sealed record AccessEntry(
 /// </remarks>
 public sealed class AccessRecorder(CommandExecutor executor)
 {
+    /// <summary>
+    /// The entry for a read that names no patient (an export of every patient, a stream that is nobody's record): it goes
+    /// to the reader's own access stream, keyed (and encrypted) by the actor's id as a patient's is by the patient's, so
+    /// that every such read is an access event too and reads back through the same audit endpoint.
+    /// </summary>
+    public static AccessEntry OwnStream(Actor actor, string purpose, AccessChannel channel, string? sourceAddress)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return new AccessEntry(new PatientId(actor.Id.Value), actor, null, purpose, null, channel, sourceAddress);
+    }
+
     public Task AccessedAsync(AccessEntry entry, AccessOutcome outcome = AccessOutcome.Succeeded, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);

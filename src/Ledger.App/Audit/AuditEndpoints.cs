@@ -31,7 +31,8 @@ public sealed record AccessHistory(Guid PatientId, Instant From, Instant To, str
 /// Auditors (<c>/api/v1/audit</c>, role auditor): a patient's access history between two instants (from the journal
 /// projection, or replayed from the raw access stream with <c>source=events</c>: both give the same answer), a stream's
 /// events as of an instant, a consent's state as of an instant. Every auditor read is recorded in the patient's access
-/// stream (actor kind auditor, channel api).
+/// stream (actor kind auditor, channel api); a read of a stream that is no patient's is recorded in the auditor's own
+/// (<see cref="AccessRecorder.OwnStream"/>).
 /// </summary>
 public static class AuditEndpoints
 {
@@ -76,14 +77,14 @@ public static class AuditEndpoints
 
     private static async Task<IResult> AccessAsync(Guid id, string? from, string? to, string? source, HttpContext http, AccessJournalQueries journal, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
     {
-        if (!TryInstant(from, out var start) || start is null)
+        if (!QueryInstant.TryParse(from ?? string.Empty, upperBound: false, out var start))
         {
-            return ProblemTypes.Invalid("from", "an ISO-8601 instant");
+            return ProblemTypes.Invalid("from", QueryInstant.Expected);
         }
 
-        if (!TryInstant(to, out var end) || end is null)
+        if (!QueryInstant.TryParse(to ?? string.Empty, upperBound: true, out var end))
         {
-            return ProblemTypes.Invalid("to", "an ISO-8601 instant");
+            return ProblemTypes.Invalid("to", QueryInstant.Expected);
         }
 
         source ??= "journal";
@@ -94,9 +95,9 @@ public static class AuditEndpoints
 
         var rows = source == "journal"
             ? await journal.ListAsync(id, start, end, int.MaxValue, 0, newestFirst: false, ct)
-            : await ReplayAsync(store, id, start.Value, end.Value, ct);
+            : await ReplayAsync(store, id, start, end, ct);
         await RecordAsync(access, http, id, null, "audit: access history", ct);
-        return TypedResults.Ok(new AccessHistory(id, start.Value, end.Value, source, rows));
+        return TypedResults.Ok(new AccessHistory(id, start, end, source, rows));
     }
 
     private static async Task<IResult> StreamAsync(Guid id, string? asOf, HttpContext http, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
@@ -134,8 +135,16 @@ public static class AuditEndpoints
         {
             await RecordAsync(access, http, p, null, "audit: stream as of an instant", ct);
         }
+        else
+        {
+            // A stream that is no patient's record (an organisation, delivery refusals): the read still is an access event.
+            await access.AccessedAsync(AccessRecorder.OwnStream(Auditor(http), $"audit: {info.StreamType} stream {id:D} as of an instant", AccessChannel.Api, PatientHttp.SourceAddress(http)), cancellationToken: ct);
+        }
 
-        return TypedResults.Ok(new StreamAsOf(id, info.StreamType, at, events.Count == 0 ? 0 : events[^1].Version, events));
+        var version = events.Count == 0 ? 0 : events[^1].Version;
+        return PatientHttp.NotModified(http, version)
+            ? PatientHttp.NotModifiedResult()
+            : TypedResults.Ok(new StreamAsOf(id, info.StreamType, at, version, events));
     }
 
     private static async Task<IResult> ConsentAsync(Guid id, string? asOf, HttpContext http, EventStore.EventStore store, AccessRecorder access, IClock clock, CancellationToken ct)
@@ -153,13 +162,20 @@ public static class AuditEndpoints
         }
 
         await RecordAsync(access, http, state.PatientId.Value, id, "audit: consent as of an instant", ct);
+        if (PatientHttp.NotModified(http, version))
+        {
+            return PatientHttp.NotModifiedResult();
+        }
+
         return TypedResults.Ok(new ConsentAsOf(id, instant, version, state.Granted, state.IsActiveAt(instant), state.ValidFrom, state.ValidUntil, state.RevokedAt, state.Expired,
             state.Scope?.Kind, state.Purpose));
     }
 
+    private static Actor Auditor(HttpContext http) => new(ActorKind.Auditor, new ActorId(http.User.SubjectId() ?? Guid.Empty));
+
     private static Task RecordAsync(AccessRecorder access, HttpContext http, Guid patient, Guid? consent, string purpose, CancellationToken ct) =>
         access.AccessedAsync(
-            new AccessEntry(new PatientId(patient), new Actor(ActorKind.Auditor, new ActorId(http.User.SubjectId() ?? Guid.Empty)), null, purpose,
+            new AccessEntry(new PatientId(patient), Auditor(http), null, purpose,
                 consent is { } c ? new ConsentId(c) : null, AccessChannel.Api, PatientHttp.SourceAddress(http)),
             cancellationToken: ct);
 

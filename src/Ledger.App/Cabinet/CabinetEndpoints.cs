@@ -2,6 +2,7 @@ using Ledger.App.AccessJournal;
 using Ledger.App.Consents;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
+using Ledger.App.Organizations;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.App.Streams;
@@ -13,7 +14,10 @@ using NodaTime;
 
 namespace Ledger.App.Cabinet;
 
-public sealed record DocumentDetail(Guid DocumentId, string DocumentType, string Status, Guid OrganizationId, int Version, ResultContent Content);
+public sealed record DocumentDetail(Guid DocumentId, string DocumentType, string Status, Guid OrganizationId, string? OrganizationName, int Version, ResultContent Content);
+
+/// <summary>A document's state and its stream's version (the <c>ETag</c>).</summary>
+public sealed record LoadedDocument(ResultState State, long StreamVersion);
 
 public sealed record DocumentVersionView(int Number, string DeliveryId, string? CorrectionReason, ResultContent Content);
 
@@ -23,17 +27,21 @@ public sealed record DocumentVersions(Guid DocumentId, IReadOnlyList<DocumentVer
 public static class DocumentReader
 {
     /// <summary>The document's state when it exists and belongs to <paramref name="patient"/>; otherwise null.</summary>
-    public static async Task<ResultState?> LoadAsync(EventStore.EventStore store, Guid documentId, PatientId patient, CancellationToken cancellationToken)
+    public static async Task<LoadedDocument?> LoadAsync(EventStore.EventStore store, Guid documentId, PatientId patient, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var (state, _) = await store.AggregateAsync(Deciders.Result, StreamIds.Result(new DocumentId(documentId)), cancellationToken: cancellationToken);
-        return state.Exists && state.Patient?.PatientId == patient && state.Current is not null ? state : null;
+        var (state, version) = await store.AggregateAsync(Deciders.Result, StreamIds.Result(new DocumentId(documentId)), cancellationToken: cancellationToken);
+        return state.Exists && state.Patient?.PatientId == patient && state.Current is not null ? new LoadedDocument(state, version) : null;
     }
 
-    public static DocumentDetail Detail(ResultState state)
+    /// <summary>The document as the API shows it, with the sending organisation's name from the directory.</summary>
+    public static async Task<DocumentDetail> DetailAsync(ResultState state, OrganizationDirectory organizations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return new(state.DocumentId.Value, ConsentText.Type(state.DocumentType!.Value), state.Status.ToString().ToLowerInvariant(), state.Sender.Value, state.Versions.Count, state.Current!);
+        ArgumentNullException.ThrowIfNull(organizations);
+        var organization = await organizations.FindAsync(state.Sender.Value, cancellationToken);
+        return new(state.DocumentId.Value, ConsentText.Type(state.DocumentType!.Value), state.Status.ToString().ToLowerInvariant(), state.Sender.Value, organization?.Name,
+            state.Versions.Count, state.Current!);
     }
 }
 
@@ -68,20 +76,24 @@ public static class CabinetEndpoints
         return TypedResults.Ok(await queries.ListAsync(me.Value, filter, null, previous, ct));
     }
 
-    private static async Task<IResult> DetailAsync(Guid id, HttpContext http, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
+    private static async Task<IResult> DetailAsync(Guid id, HttpContext http, EventStore.EventStore store, OrganizationDirectory organizations, AccessRecorder access, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
             return PatientHttp.Forbidden("the token names no patient");
         }
 
-        if (await DocumentReader.LoadAsync(store, id, me, ct) is not { } state)
+        if (await DocumentReader.LoadAsync(store, id, me, ct) is not { } loaded)
         {
             return PatientHttp.NotFound("no such document in this cabinet");
         }
 
+        // A read answered 304 is recorded too: the patient is looking at the document, from a copy that is current.
+        var state = loaded.State;
         await access.AccessedAsync(new AccessEntry(me, PatientHttp.ActorOf(http.User), state.DocumentId, "view document", null, AccessChannel.Web, PatientHttp.SourceAddress(http)), cancellationToken: ct);
-        return TypedResults.Ok(DocumentReader.Detail(state));
+        return PatientHttp.NotModified(http, loaded.StreamVersion)
+            ? PatientHttp.NotModifiedResult()
+            : TypedResults.Ok(await DocumentReader.DetailAsync(state, organizations, ct));
     }
 
     private static async Task<IResult> VersionsAsync(Guid id, HttpContext http, EventStore.EventStore store, AccessRecorder access, CancellationToken ct)
@@ -91,12 +103,15 @@ public static class CabinetEndpoints
             return PatientHttp.Forbidden("the token names no patient");
         }
 
-        if (await DocumentReader.LoadAsync(store, id, me, ct) is not { } state)
+        if (await DocumentReader.LoadAsync(store, id, me, ct) is not { } loaded)
         {
             return PatientHttp.NotFound("no such document in this cabinet");
         }
 
+        var state = loaded.State;
         await access.AccessedAsync(new AccessEntry(me, PatientHttp.ActorOf(http.User), state.DocumentId, "view corrections", null, AccessChannel.Web, PatientHttp.SourceAddress(http)), cancellationToken: ct);
-        return TypedResults.Ok(new DocumentVersions(id, state.Versions.Select(v => new DocumentVersionView(v.Number, v.DeliveryId, v.CorrectionReason, v.Content)).ToList()));
+        return PatientHttp.NotModified(http, loaded.StreamVersion)
+            ? PatientHttp.NotModifiedResult()
+            : TypedResults.Ok(new DocumentVersions(id, state.Versions.Select(v => new DocumentVersionView(v.Number, v.DeliveryId, v.CorrectionReason, v.Content)).ToList()));
     }
 }

@@ -4,10 +4,10 @@ using Ledger.App.Consents;
 using Ledger.App.Hosting;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
+using Ledger.App.Organizations;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Results;
 using NodaTime;
-using NodaTime.Text;
 using Npgsql;
 
 namespace Ledger.App.Cabinet;
@@ -32,14 +32,24 @@ public sealed record CabinetFilter(
     {
         ArgumentNullException.ThrowIfNull(query);
         Instant? from = null, to = null;
-        if (query["from"].ToString() is { Length: > 0 } f && !TryInstant(f, startOfDay: true, out from))
+        if (query["from"].ToString() is { Length: > 0 } f)
         {
-            return (null, "from", "an ISO date (2026-03-01) or instant (2026-03-01T10:00:00Z)");
+            if (!QueryInstant.TryParse(f, upperBound: false, out var start))
+            {
+                return (null, "from", QueryInstant.Expected);
+            }
+
+            from = start;
         }
 
-        if (query["to"].ToString() is { Length: > 0 } t && !TryInstant(t, startOfDay: false, out to))
+        if (query["to"].ToString() is { Length: > 0 } t)
         {
-            return (null, "to", "an ISO date (2026-03-01) or instant (2026-03-01T10:00:00Z)");
+            if (!QueryInstant.TryParse(t, upperBound: true, out var end))
+            {
+                return (null, "to", QueryInstant.Expected);
+            }
+
+            to = end;
         }
 
         Guid? organization = null;
@@ -108,24 +118,6 @@ public sealed record CabinetFilter(
         new("page", "The page, from 1.", Type: "integer", Minimum: 1, Example: "1"),
         new("pageSize", "Documents per page (default 20).", Type: "integer", Minimum: 1, Maximum: MaxPageSize, Example: "20"),
     ];
-
-    private static bool TryInstant(string text, bool startOfDay, out Instant? instant)
-    {
-        instant = null;
-        if (InstantPattern.ExtendedIso.Parse(text) is { Success: true } i)
-        {
-            instant = i.Value;
-            return true;
-        }
-
-        if (LocalDatePattern.Iso.Parse(text) is { Success: true } d)
-        {
-            instant = (startOfDay ? d.Value : d.Value.PlusDays(1)).AtStartOfDayInZone(DateTimeZone.Utc).ToInstant();
-            return true;
-        }
-
-        return false;
-    }
 }
 
 public sealed record DocumentSummary(
@@ -136,6 +128,7 @@ public sealed record DocumentSummary(
     Instant EventAt,
     Instant? IssuedAt,
     Guid OrganizationId,
+    string? OrganizationName,
     string Status,
     string Title,
     string? OrderNumber,
@@ -219,12 +212,13 @@ public sealed class CabinetQueries(NpgsqlDataSource dataSource, LedgerRuntime ru
 
         command.Parameters.AddWithValue("limit", filter.PageSize);
         command.Parameters.AddWithValue("offset", (long)(filter.Page - 1) * filter.PageSize);
+        // The organisation's name comes from the organisation directory (written inline, so every sender is there).
         command.CommandText = $"""
-            SELECT document_id, document_type, kind, modality, event_at, issued_at, organization_id, status, title, order_number,
-                   document_number, specialist, out_of_range, corrections, arrived_at, count(*) OVER ()
-            FROM {runtime.Schema}.{CabinetProjection.Table}
-            WHERE {where}
-            ORDER BY event_at DESC, arrived_at DESC, document_id
+            SELECT d.document_id, d.document_type, d.kind, d.modality, d.event_at, d.issued_at, d.organization_id, d.status, d.title, d.order_number,
+                   d.document_number, d.specialist, d.out_of_range, d.corrections, d.arrived_at, count(*) OVER (), o.name
+            FROM (SELECT * FROM {runtime.Schema}.{CabinetProjection.Table} WHERE {where}) d
+            LEFT JOIN {runtime.Schema}.{OrganizationDirectory.Table} o ON o.org_id = d.organization_id
+            ORDER BY d.event_at DESC, d.arrived_at DESC, d.document_id
             LIMIT @limit OFFSET @offset
             """;
         var items = new List<DocumentSummary>();
@@ -235,7 +229,7 @@ public sealed class CabinetQueries(NpgsqlDataSource dataSource, LedgerRuntime ru
             {
                 var arrived = At(reader, 14)!.Value;
                 items.Add(new DocumentSummary(
-                    reader.GetGuid(0), reader.GetString(1), reader.GetString(2), Text(reader, 3), At(reader, 4)!.Value, At(reader, 5), reader.GetGuid(6),
+                    reader.GetGuid(0), reader.GetString(1), reader.GetString(2), Text(reader, 3), At(reader, 4)!.Value, At(reader, 5), reader.GetGuid(6), Text(reader, 16),
                     reader.GetString(7), reader.GetString(8), Text(reader, 9), Text(reader, 10), Text(reader, 11), reader.GetInt32(12), reader.GetInt32(13),
                     arrived, scope is null && (newSince is null || arrived > newSince)));
                 total = reader.GetInt64(15);

@@ -63,6 +63,7 @@ public static class ServeCommand
 
         // A body the framework cannot bind is thrown to the exception handler, which names the field at fault.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddLedgerHttpPolicies();
         builder.Services.AddLedgerOpenApi();
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
@@ -79,9 +80,11 @@ public static class ServeCommand
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseLedgerTransport();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseLedgerRateLimits();
         app.UseAuthorization();
         app.MapOpenApi(LedgerOpenApi.DocumentPattern).AllowAnonymous();
         app.MapScalarApiReference(LedgerOpenApi.PagePath, options => options.WithTitle("Ledger API").WithOpenApiRoutePattern(LedgerOpenApi.DocumentPattern)).AllowAnonymous();

@@ -160,24 +160,22 @@ public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schem
         Instant? start = null, end = null;
         if (!string.IsNullOrWhiteSpace(from))
         {
-            var parsed = InstantPattern.ExtendedIso.Parse(from);
-            if (!parsed.Success)
+            if (!Http.QueryInstant.TryParse(from, upperBound: false, out var parsed))
             {
-                return (null, "from", "an ISO-8601 instant");
+                return (null, "from", Http.QueryInstant.Expected);
             }
 
-            start = parsed.Value;
+            start = parsed;
         }
 
         if (!string.IsNullOrWhiteSpace(to))
         {
-            var parsed = InstantPattern.ExtendedIso.Parse(to);
-            if (!parsed.Success)
+            if (!Http.QueryInstant.TryParse(to, upperBound: true, out var parsed))
             {
-                return (null, "to", "an ISO-8601 instant");
+                return (null, "to", Http.QueryInstant.Expected);
             }
 
-            end = parsed.Value;
+            end = parsed;
         }
 
         Guid? subject = null;

@@ -59,12 +59,15 @@ public static class ConsentsEndpoints
             .ETag(StatusCodes.Status201Created).ETag().Parameters(ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/", ListAsync)
             .WithName("listConsents").WithSummary("The caller's consents with their status at the current instant").Produces<List<ConsentView>>();
+        group.MapGet("/{id:guid}", GetAsync)
+            .WithName("getConsent").WithSummary("One of the caller's consents with its status at the current instant (where the grant's Location points)")
+            .Produces<ConsentView>().Conditional().Problems(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/revoke", RevokeAsync)
             .WithName("revokeConsent").WithSummary("Revoke a consent; its share link is refused from the next request on").Produces<ConsentRevokedResponse>().ETag()
             .Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
     }
 
-    private static async Task<IResult> GrantAsync(GrantConsentRequest body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, CancellationToken ct)
+    private static async Task<IResult> GrantAsync(GrantConsentRequest body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, HttpSettings settings, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
@@ -151,7 +154,7 @@ public static class ConsentsEndpoints
         PatientHttp.SetETag(http.Response, outcome.Version);
         return TypedResults.Created(
             $"/api/v1/patients/me/consents/{consentId.Value:D}",
-            new ConsentGrantedResponse(consentId.Value, token, $"/api/v1/shared/{token}/documents", granted.ValidFrom, granted.ValidUntil, outcome.Version));
+            new ConsentGrantedResponse(consentId.Value, token, $"{settings.BaseAddress(http.Request)}/api/v1/shared/{token}/documents", granted.ValidFrom, granted.ValidUntil, outcome.Version));
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, ConsentsProjection consents, EventStore.EventStore store, IClock clock, CancellationToken ct)
@@ -166,12 +169,34 @@ public static class ConsentsEndpoints
         foreach (var row in await consents.ListAsync(me, ct))
         {
             var (state, version) = await store.AggregateAsync(Deciders.Consent, row.ConsentId, cancellationToken: ct);
-            views.Add(new ConsentView(row.ConsentId, state.DoctorName, state.DoctorOrganization?.Value, row.ScopeKind, row.DocumentTypes, row.DocumentIds,
-                state.Purpose, row.ValidFrom, row.ValidUntil, row.RevokedAt, row.StatusAt(now), version));
+            views.Add(View(row, state, version, now));
         }
 
         return TypedResults.Ok(views);
     }
+
+    /// <summary>One consent of the patient (where <c>Location</c> of the grant points); 404 for anybody else's.</summary>
+    private static async Task<IResult> GetAsync(Guid id, HttpContext http, ConsentsProjection consents, EventStore.EventStore store, IClock clock, CancellationToken ct)
+    {
+        if (PatientHttp.Me(http.User) is not { } me)
+        {
+            return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        if (await consents.FindAsync(id, ct) is not { } row || row.PatientId != me.Value)
+        {
+            return PatientHttp.NotFound("no such consent");
+        }
+
+        var (state, version) = await store.AggregateAsync(Deciders.Consent, row.ConsentId, cancellationToken: ct);
+        return PatientHttp.NotModified(http, version)
+            ? PatientHttp.NotModifiedResult()
+            : TypedResults.Ok(View(row, state, version, clock.GetCurrentInstant()));
+    }
+
+    private static ConsentView View(ConsentRow row, ConsentState state, long version, Instant now) =>
+        new(row.ConsentId, state.DoctorName, state.DoctorOrganization?.Value, row.ScopeKind, row.DocumentTypes, row.DocumentIds,
+            state.Purpose, row.ValidFrom, row.ValidUntil, row.RevokedAt, row.StatusAt(now), version);
 
     private static async Task<IResult> RevokeAsync(Guid id, RevokeConsentRequest? body, HttpContext http, ConsentsProjection consents, CommandExecutor executor, CancellationToken ct)
     {

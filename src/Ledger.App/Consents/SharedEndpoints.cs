@@ -2,6 +2,7 @@ using Ledger.App.AccessJournal;
 using Ledger.App.Cabinet;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
+using Ledger.App.Organizations;
 using Ledger.App.Patients;
 using Ledger.Domain.Access;
 using Ledger.Domain.Identifiers;
@@ -55,7 +56,7 @@ public static class SharedEndpoints
         return TypedResults.Ok(await queries.ListAsync(consent.PatientId, filter, consent, null, ct));
     }
 
-    private static async Task<IResult> DetailAsync(string token, Guid id, HttpContext http, ConsentsProjection consents, EventStore.EventStore store, AccessRecorder access, IClock clock, CancellationToken ct)
+    private static async Task<IResult> DetailAsync(string token, Guid id, HttpContext http, ConsentsProjection consents, EventStore.EventStore store, OrganizationDirectory organizations, AccessRecorder access, IClock clock, CancellationToken ct)
     {
         if (await consents.FindByTokenAsync(token, ct) is not { } consent)
         {
@@ -69,22 +70,23 @@ public static class SharedEndpoints
             return PatientHttp.Forbidden("the consent behind this link is not active", refusal);
         }
 
-        var state = await DocumentReader.LoadAsync(store, id, new PatientId(consent.PatientId), ct);
-        if (state is null)
+        var loaded = await DocumentReader.LoadAsync(store, id, new PatientId(consent.PatientId), ct);
+        if (loaded is null)
         {
             await access.DeniedAsync(entry, "document.not_found", ct);
             return PatientHttp.NotFound("no such document under this link");
         }
 
-        var detail = DocumentReader.Detail(state);
-        if (!consent.Covers(id, detail.DocumentType))
+        if (!consent.Covers(id, ConsentText.Type(loaded.State.DocumentType!.Value)))
         {
             await access.DeniedAsync(entry, "consent.out_of_scope", ct);
             return PatientHttp.NotFound("no such document under this link");
         }
 
         await access.AccessedAsync(entry, cancellationToken: ct);
-        return TypedResults.Ok(detail);
+        return PatientHttp.NotModified(http, loaded.StreamVersion)
+            ? PatientHttp.NotModifiedResult()
+            : TypedResults.Ok(await DocumentReader.DetailAsync(loaded.State, organizations, ct));
     }
 
     private static AccessEntry Entry(ConsentRow consent, DocumentId? document, HttpContext http) => new(

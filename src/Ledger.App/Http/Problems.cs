@@ -22,6 +22,7 @@ public static class ProblemTypes
     public const string Forbidden = "urn:ledger:problem:forbidden";
     public const string Unauthorized = "urn:ledger:problem:unauthorized";
     public const string TooLarge = "urn:ledger:problem:too-large";
+    public const string TooManyRequests = "urn:ledger:problem:too-many-requests";
     public const string Unsupported = "urn:ledger:problem:unsupported-media-type";
     public const string Internal = "urn:ledger:problem:internal";
     public const string Unavailable = "urn:ledger:problem:unavailable";

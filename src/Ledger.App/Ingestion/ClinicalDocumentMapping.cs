@@ -44,6 +44,27 @@ public static class ClinicalDocumentMapping
             attachments);
     }
 
+    /// <summary>A study is final when its report is (final, corrected, amended, appended) and signed by its <c>resultsInterpreter</c>.</summary>
+    public static ResultRelease Release(InstrumentalStudyDocument d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return new(d.Status.Kind is ReportStatusKind.Final or ReportStatusKind.Corrected, d.Signature is not null);
+    }
+
+    /// <summary>A vaccination is final when <c>Immunization.status</c> is <c>completed</c>; it is never signed.</summary>
+    public static ResultRelease Release(VaccinationDocument d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return d.Status == "completed" ? ResultRelease.Final : ResultRelease.Preliminary;
+    }
+
+    /// <summary>A visit protocol is final when <c>Composition.status</c> is <c>final</c> or <c>amended</c>; it is never signed.</summary>
+    public static ResultRelease Release(VisitProtocolDocument d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return d.Status is "final" or "amended" ? ResultRelease.Final : ResultRelease.Preliminary;
+    }
+
     public static Vaccination ToVaccination(VaccinationDocument d, Guid sender)
     {
         ArgumentNullException.ThrowIfNull(d);

@@ -111,7 +111,7 @@ public sealed class FhirIngestion(CommandExecutor executor, PatientResolver pati
             index++;
             var patient = await patients.ResolveAsync(sender, lab.PatientIdentifiers, lab.SubjectReference, "DiagnosticReport.subject", cancellationToken);
             var id = IdFor("lab", lab.SourceId);
-            Add(new RecordLabResult(id, patient.Patient, senderId, DeliveryId(id), LabReportMapping.ToReport(lab, sender, options)), id, patient);
+            Add(new RecordLabResult(id, patient.Patient, senderId, DeliveryId(id), LabReportMapping.ToReport(lab, sender, options), LabReportMapping.Release(lab)), id, patient);
         }
 
         foreach (var study in read.InstrumentalStudies)
@@ -119,7 +119,7 @@ public sealed class FhirIngestion(CommandExecutor executor, PatientResolver pati
             index++;
             var patient = await patients.ResolveAsync(sender, study.PatientIdentifiers, study.SubjectReference, "DiagnosticReport.subject", cancellationToken);
             var id = IdFor("study", study.SourceId);
-            Add(new RecordInstrumentalStudy(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToStudy(study, options)), id, patient);
+            Add(new RecordInstrumentalStudy(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToStudy(study, options), ClinicalDocumentMapping.Release(study)), id, patient);
         }
 
         foreach (var vaccination in read.Vaccinations)
@@ -127,7 +127,7 @@ public sealed class FhirIngestion(CommandExecutor executor, PatientResolver pati
             index++;
             var patient = await patients.ResolveAsync(sender, vaccination.PatientIdentifiers, vaccination.SubjectReference, "Immunization.patient", cancellationToken);
             var id = IdFor("vaccination", vaccination.SourceId);
-            Add(new RecordVaccination(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToVaccination(vaccination, sender)), id, patient);
+            Add(new RecordVaccination(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToVaccination(vaccination, sender), ClinicalDocumentMapping.Release(vaccination)), id, patient);
         }
 
         foreach (var visit in read.VisitProtocols)
@@ -135,7 +135,7 @@ public sealed class FhirIngestion(CommandExecutor executor, PatientResolver pati
             index++;
             var patient = await patients.ResolveAsync(sender, visit.PatientIdentifiers, visit.SubjectReference, "Composition.subject", cancellationToken);
             var id = IdFor("visit", visit.SourceId);
-            Add(new RecordVisitProtocol(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToVisit(visit)), id, patient);
+            Add(new RecordVisitProtocol(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToVisit(visit), ClinicalDocumentMapping.Release(visit)), id, patient);
         }
 
         if (commands.Count == 0)

@@ -75,6 +75,7 @@ public sealed class Hl7Ingestion(
         var document = OruMapper.Map(message, Parser);
         var patient = await patients.ResolveAsync(sender, document.PatientIdentifiers, document.SubjectReference, "PID-3", cancellationToken);
         var report = LabReportMapping.ToReport(document, sender, options);
+        var release = LabReportMapping.Release(document);
         var senderId = new OrganizationId(sender);
         var commandId = IngestionTables.Derive("command", sender.ToString("N"), key);
         var metadata = new EventMetadata(CorrelationId: commandId, ActorKind: "organization", ActorId: sender.ToString("D"));
@@ -90,7 +91,7 @@ public sealed class Hl7Ingestion(
                 var stored = await executor.ExecuteAsync(
                     Deciders.Result,
                     StreamIds.Result(documentId),
-                    new RecordLabResult(documentId, patient.Patient, senderId, controlId, report),
+                    new RecordLabResult(documentId, patient.Patient, senderId, controlId, report, release),
                     new CommandContext(commandId, metadata, patient.EncryptFor, ExpectedVersion.NoStream) { Writes = [tables.OutcomeWrite(sender, key, new StoredOutcome(nameof(AckCode.AA), ack))] },
                     cancellationToken);
                 if (!stored.AlreadyStored)
@@ -117,7 +118,7 @@ public sealed class Hl7Ingestion(
             await executor.ExecuteAsync(
                 Deciders.Result,
                 existing,
-                new CorrectResult(new DocumentId(existing), senderId, controlId, report, "corrected by the sender (OBR-25 C)"),
+                new CorrectResult(new DocumentId(existing), senderId, controlId, report, "corrected by the sender (OBR-25 C)", release),
                 new CommandContext(commandId, metadata, encryptFor),
                 cancellationToken);
         }
@@ -126,7 +127,7 @@ public sealed class Hl7Ingestion(
             await executor.ExecuteAsync(
                 Deciders.Result,
                 StreamIds.Result(documentId),
-                new RecordLabResult(documentId, patient.Patient, senderId, controlId, report),
+                new RecordLabResult(documentId, patient.Patient, senderId, controlId, report, release),
                 new CommandContext(commandId, metadata, patient.EncryptFor),
                 cancellationToken);
         }

@@ -2,11 +2,21 @@ using System.Buffers;
 using System.Text;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
+using Ledger.App.Patients;
 using Ledger.App.Security;
+using Ledger.App.Streams;
+using Ledger.Domain;
+using Ledger.Domain.Identifiers;
+using Ledger.Domain.Results;
+using Ledger.EventStore;
+using Ledger.EventStore.Protection;
 
 namespace Ledger.App.Ingestion;
 
-/// <summary>Delivery over HTTP: <c>POST /api/v1/ingest/hl7v2</c> and <c>POST /api/v1/ingest/fhir</c> (role organization).</summary>
+/// <summary>
+/// Delivery over HTTP: <c>POST /api/v1/ingest/hl7v2</c> and <c>POST /api/v1/ingest/fhir</c>, and the sender's explicit
+/// confirmation of a document it delivered, <c>POST /api/v1/ingest/documents/{id}/confirm</c> (role organization).
+/// </summary>
 public static class IngestionEndpoints
 {
     public const string Hl7ContentType = "application/hl7-v2";
@@ -38,6 +48,52 @@ public static class IngestionEndpoints
             .AnswersWith(StatusCodes.Status413PayloadTooLarge, "The content is over a limit.", "OperationOutcome", FhirContentType)
             .AnswersWith(StatusCodes.Status422UnprocessableEntity, "The ledger refuses the content (a business rule).", "OperationOutcome", FhirContentType)
             .Parameters(IdempotencyParameter).Problems(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/documents/{id:guid}/confirm", ConfirmAsync)
+            .WithName("confirmDocument").WithSummary("The sender confirms a final document signed by the responsible specialist outside its message")
+            .Produces<DocumentConfirmed>().ETag().Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey)
+            .Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
+    }
+
+    /// <summary>
+    /// The responsible specialist signed a final document outside the message that delivered it: its sender moves it
+    /// from ready to confirmed. 404 for a document of another sender, 422 <c>result.not_final</c> for a pending one.
+    /// </summary>
+    private static async Task<IResult> ConfirmAsync(Guid id, HttpContext http, DeliveryGate gate, EventStore.EventStore store, CommandExecutor executor, CancellationToken cancellationToken)
+    {
+        if (await GateAsync(http, gate, "http-confirm", cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        var sender = http.User.SubjectId()!.Value;
+        var (state, _) = await store.AggregateAsync(Deciders.Result, StreamIds.Result(new DocumentId(id)), cancellationToken: cancellationToken);
+        if (!state.Exists || state.Sender.Value != sender)
+        {
+            return PatientHttp.NotFound("no such document from this organisation");
+        }
+
+        if (!PatientHttp.TryIfMatch(http.Request, out var expected))
+        {
+            return PatientHttp.BadIfMatch();
+        }
+
+        var encryptFor = state.Patient!.PatientId?.Value ?? KeyedIdentifierHash.ToGuid(state.Patient.IdentifierDigest!);
+        var commandId = PatientHttp.IdempotencyKey(http.Request, "results.confirm." + id.ToString("D")) ?? Guid.CreateVersion7();
+        try
+        {
+            var outcome = await executor.ExecuteAsync(
+                Deciders.Result,
+                id,
+                new ChangeResultStatus(new DocumentId(id), ResultStatus.Confirmed),
+                new CommandContext(commandId, new EventMetadata(CorrelationId: commandId, ActorKind: "organization", ActorId: sender.ToString("D")), encryptFor, expected),
+                cancellationToken);
+            PatientHttp.SetETag(http.Response, outcome.Version);
+            return TypedResults.Ok(new DocumentConfirmed(id, "confirmed", outcome.Events.Count > 0, outcome.Version));
+        }
+        catch (WrongExpectedVersionException e) when (expected is not null)
+        {
+            return PatientHttp.Stale(e);
+        }
     }
 
     private static async Task<IResult> Hl7Async(HttpContext http, DeliveryGate gate, Hl7Ingestion ingestion, IngestionOptions options, CancellationToken cancellationToken)
@@ -64,14 +120,24 @@ public static class IngestionEndpoints
         return Results.Text(answer.OperationOutcome, FhirContentType, Encoding.UTF8, answer.HttpStatus);
     }
 
-    private static async Task<IResult?> RefusedAsync(HttpContext http, DeliveryGate gate, string transport, string[] contentTypes, CancellationToken cancellationToken)
+    private static async Task<IResult?> GateAsync(HttpContext http, DeliveryGate gate, string transport, CancellationToken cancellationToken)
     {
         var decision = await gate.CheckAsync(http.User.SubjectId(), transport, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
-        if (!decision.Allowed)
+        if (decision.Allowed)
         {
-            return decision.Unknown
-                ? ProblemTypes.Problem(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unknown organisation", "the token names no registered organisation")
-                : ProblemTypes.Problem(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "The organisation may not deliver", $"organisation status: {decision.Reason}");
+            return null;
+        }
+
+        return decision.Unknown
+            ? ProblemTypes.Problem(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unknown organisation", "the token names no registered organisation")
+            : ProblemTypes.Problem(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "The organisation may not deliver", $"organisation status: {decision.Reason}");
+    }
+
+    private static async Task<IResult?> RefusedAsync(HttpContext http, DeliveryGate gate, string transport, string[] contentTypes, CancellationToken cancellationToken)
+    {
+        if (await GateAsync(http, gate, transport, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         var mediaType = http.Request.ContentType?.Split(';')[0].Trim();
@@ -127,3 +193,6 @@ public static class IngestionEndpoints
     private static string? IdempotencyKey(HttpContext http) =>
         http.Request.Headers.TryGetValue("Idempotency-Key", out var values) && values.Count == 1 && values[0] is { Length: > 0 and <= 200 } key ? key : null;
 }
+
+/// <summary>The answer to a confirmation: the document, its status, whether this request changed it, the stream's version.</summary>
+public sealed record DocumentConfirmed(Guid DocumentId, string Status, bool Changed, long Version);

@@ -69,6 +69,23 @@ public static class LabReportMapping
             comments.Count == 0 ? null : string.Join("\n", comments));
     }
 
+    /// <summary>
+    /// How the sender released the report (docs/ingestion-mapping.md, "Result status"). Final when every order kept is
+    /// final or a correction (OBR-25 F or C; absent, the observations decide; FHIR final, corrected, amended, appended);
+    /// signed when every order kept was signed as a whole (OBR-32 with a time, FHIR <c>resultsInterpreter</c>) or each of
+    /// its observations kept was (OBX-16 with OBX-19). Whether an observation is still preliminary is the domain's rule
+    /// (<see cref="ResultRelease.StatusOf"/>).
+    /// </summary>
+    public static ResultRelease Release(LabResultDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var kept = document.Panels.Where(p => p.Observations.Any(IsResulted)).ToList();
+        var final = kept.All(p => p.Status.Kind is ReportStatusKind.Final or ReportStatusKind.Corrected
+            || p.Status is { Kind: ReportStatusKind.Other, Code: null });
+        var signed = kept.All(p => p.Signature is not null || p.Observations.Where(IsResulted).All(o => o.Signature is not null));
+        return new ResultRelease(final, signed);
+    }
+
     private static DomainPanel Panel(Parsed.LabPanel panel, bool hl7, IngestionOptions options)
     {
         var code = panel.Code is { Code: { Length: > 0 } c } ? Code(panel.Code.System, c, hl7 ? "OBR-4" : "DiagnosticReport.code", "OBR", 4) : null;

@@ -32,7 +32,7 @@ public static class OrganizationEndpoints
             .WithName("registerOrganization").WithSummary("Register a delivering organisation (unverified, delivery disabled)")
             .Header(StatusCodes.Status201Created, "Location", "The organisation's address.").Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/{id:guid}", GetAsync)
-            .WithName("getOrganization").WithSummary("One organisation").Problems(StatusCodes.Status404NotFound);
+            .WithName("getOrganization").WithSummary("One organisation").Produces<OrganizationRow>().Conditional().Problems(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/verify", VerifyAsync)
             .WithName("verifyOrganization").WithSummary("Verify the organisation against the configured registry")
             .Problems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
@@ -101,10 +101,17 @@ public static class OrganizationEndpoints
         return TypedResults.Created($"/api/v1/organizations/{id}", row);
     }
 
-    private static async Task<Results<Ok<OrganizationRow>, ProblemHttpResult>> GetAsync(Guid id, OrganizationDirectory directory, CancellationToken cancellationToken) =>
-        await directory.FindAsync(id, cancellationToken) is { } row
-            ? TypedResults.Ok(row)
-            : ProblemTypes.Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such organisation", "no organisation has this id");
+    private static async Task<IResult> GetAsync(Guid id, OrganizationDirectory directory, EventStore.EventStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await directory.FindAsync(id, cancellationToken) is not { } row)
+        {
+            return ProblemTypes.Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "No such organisation", "no organisation has this id");
+        }
+
+        // The row is written with the stream's events, so the stream's version names what the row shows.
+        var version = (await store.GetStreamAsync(id, cancellationToken))?.Version ?? 0;
+        return Patients.PatientHttp.NotModified(http, version) ? Patients.PatientHttp.NotModifiedResult() : TypedResults.Ok(row);
+    }
 
     private static async Task<Results<Ok<OrganizationRow>, ProblemHttpResult>> VerifyAsync(
         Guid id, CommandExecutor executor, OrganizationDirectory directory, IConfiguration configuration, HttpContext http, CancellationToken cancellationToken)

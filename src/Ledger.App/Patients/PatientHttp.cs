@@ -84,6 +84,27 @@ public static class PatientHttp
     public static void SetETag(HttpResponse response, long version) =>
         response.Headers.ETag = "\"" + version.ToString(CultureInfo.InvariantCulture) + "\"";
 
+    /// <summary>
+    /// Sets <c>ETag</c> to the stream's version and tells whether the request's <c>If-None-Match</c> names it (or is
+    /// <c>*</c>): then the answer is <see cref="NotModifiedResult"/>, without a body.
+    /// </summary>
+    public static bool NotModified(HttpContext http, long version)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        SetETag(http.Response, version);
+        var header = http.Request.Headers.IfNoneMatch.ToString();
+        if (header.Length == 0)
+        {
+            return false;
+        }
+
+        var tag = "\"" + version.ToString(CultureInfo.InvariantCulture) + "\"";
+        return header.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t == tag || t == "W/" + tag);
+    }
+
+    /// <summary>304: the client's copy (named by <c>If-None-Match</c>) is current.</summary>
+    public static IResult NotModifiedResult() => TypedResults.StatusCode(StatusCodes.Status304NotModified);
+
     public static ProblemHttpResult BadIfMatch() => ProblemTypes.Invalid("If-Match", "must be a quoted stream version, e.g. \"3\"");
 
     public static ProblemHttpResult Stale(WrongExpectedVersionException e) => ProblemTypes.Problem(

@@ -123,7 +123,11 @@ public static class PatientsEndpoints
             return PatientHttp.NotFound("no cabinet is registered for this patient");
         }
 
-        PatientHttp.SetETag(http.Response, version);
+        if (PatientHttp.NotModified(http, version))
+        {
+            return PatientHttp.NotModifiedResult();
+        }
+
         return TypedResults.Ok(new PatientProfile(
             me.Value,
             state.Name!,

@@ -15,14 +15,57 @@ public sealed record TrendSeries(string Loinc, string Unit, string Name, IReadOn
 
 public sealed record TrendResponse(string Loinc, string Period, IReadOnlyList<TrendSeries> Series);
 
-/// <summary><c>GET /api/v1/patients/me/trends/{loinc}?period=week|month|year|all</c>.</summary>
+/// <summary>One series the patient has: its LOINC code and unit, the analyte's name, how many values, and the latest.</summary>
+public sealed record TrendAnalyte(string Loinc, string Name, string Unit, long Count, decimal LastValue, Instant LastObservedAt);
+
+public sealed record TrendAnalytes(IReadOnlyList<TrendAnalyte> Items);
+
+/// <summary>
+/// <c>GET /api/v1/patients/me/trends</c>: the analytes that have a trend; <c>GET /api/v1/patients/me/trends/{loinc}?period=week|month|year|all</c>:
+/// one analyte's series.
+/// </summary>
 public static class TrendsEndpoints
 {
-    public static void MapTrends(this IEndpointRouteBuilder routes) =>
+    public static void MapTrends(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/v1/patients/me/trends", ListAsync)
+            .RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Trends")
+            .WithName("listTrends").WithSummary("The analytes the caller has a trend of: code, name, unit, count, last value and date").Produces<TrendAnalytes>();
         routes.MapGet("/api/v1/patients/me/trends/{loinc}", QueryAsync)
             .RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Trends")
             .WithName("getTrend").WithSummary("The caller's values of one analyte over a period, one series per unit").Produces<TrendResponse>()
             .Parameters(new ApiParameter("period", "How far back from now: 7, 30 or 365 days, or everything (default).", Values: ["week", "month", "year", "all"]));
+    }
+
+    /// <summary>One entry per series (LOINC code and unit, as <c>/trends/{loinc}</c> splits them), latest value first.</summary>
+    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, LedgerRuntime runtime, CancellationToken ct)
+    {
+        if (PatientHttp.Me(http.User) is not { } me)
+        {
+            return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        await using var command = dataSource.CreateCommand($"""
+            SELECT loinc, name, unit, count, value, observed_at FROM (
+                SELECT DISTINCT ON (loinc, unit) loinc, name, unit, count(*) OVER (PARTITION BY loinc, unit) AS count, value, observed_at
+                FROM {runtime.Schema}.{TrendProjection.Table}
+                WHERE patient_id = @p
+                ORDER BY loinc, unit, observed_at DESC, document_id DESC, seq DESC) latest
+            ORDER BY observed_at DESC, loinc, unit
+            """);
+        command.Parameters.AddWithValue("p", me.Value);
+        var items = new List<TrendAnalyte>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                items.Add(new TrendAnalyte(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetDecimal(4),
+                    Instant.FromDateTimeUtc(reader.GetFieldValue<DateTime>(5))));
+            }
+        }
+
+        return TypedResults.Ok(new TrendAnalytes(items));
+    }
 
     private static async Task<IResult> QueryAsync(string loinc, string? period, HttpContext http, NpgsqlDataSource dataSource, LedgerRuntime runtime, IClock clock, CancellationToken ct)
     {

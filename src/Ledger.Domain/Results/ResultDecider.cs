@@ -11,13 +11,13 @@ public static class ResultDecider
         ArgumentNullException.ThrowIfNull(state);
         return command switch
         {
-            RecordLabResult c => Record(state, c.DeliveryId, c.Report, now, () =>
+            RecordLabResult c => Record(state, c.DeliveryId, c.Report, c.Release, now, () =>
                 new LabResultArrived(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Report)),
-            RecordInstrumentalStudy c => Record(state, c.DeliveryId, c.Study, now, () =>
+            RecordInstrumentalStudy c => Record(state, c.DeliveryId, c.Study, c.Release, now, () =>
                 new InstrumentalStudyArrived(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Study)),
-            RecordVisitProtocol c => Record(state, c.DeliveryId, c.Protocol, now, () =>
+            RecordVisitProtocol c => Record(state, c.DeliveryId, c.Protocol, c.Release, now, () =>
                 new VisitProtocolRecorded(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Protocol)),
-            RecordVaccination c => Record(state, c.DeliveryId, c.Vaccination, now, () =>
+            RecordVaccination c => Record(state, c.DeliveryId, c.Vaccination, c.Release, now, () =>
                 new VaccinationRecorded(c.DocumentId, c.Patient, c.Sender, c.DeliveryId, c.Vaccination)),
             CorrectResult c => Correct(c, state, now),
             ChangeResultStatus c => ChangeStatus(c, state),
@@ -26,8 +26,12 @@ public static class ResultDecider
         };
     }
 
+    /// <summary>
+    /// The arrival, and in the same decision the status the release gives when it is beyond pending (a document arrives
+    /// pending; a final one moves on at once, so the status always changes by <see cref="ResultStatusChanged"/>).
+    /// </summary>
     private static IReadOnlyList<IResultEvent> Record(
-        ResultState state, string deliveryId, ResultContent content, Instant now, Func<IResultEvent> arrived)
+        ResultState state, string deliveryId, ResultContent content, ResultRelease? release, Instant now, Func<IResultEvent> arrived)
     {
         RequireDeliveryId(deliveryId);
         if (state.Exists)
@@ -38,7 +42,11 @@ public static class ResultDecider
         }
 
         ResultContentRules.Check(content, now);
-        return Decisions.Emit(arrived());
+        var e = arrived();
+        var status = (release ?? ResultRelease.Preliminary).StatusOf(content);
+        return status == ResultStatus.Pending
+            ? Decisions.Emit(e)
+            : Decisions.Emit(e, new ResultStatusChanged(e.DocumentId, e.Patient, e.Sender, ResultStatus.Pending, status));
     }
 
     private static IReadOnlyList<IResultEvent> Correct(CorrectResult c, ResultState state, Instant now)
@@ -68,7 +76,11 @@ public static class ResultDecider
         }
 
         ResultContentRules.Check(c.Content, now);
-        return Decisions.Emit(new ResultCorrected(c.DocumentId, state.Patient!, state.Sender, c.DeliveryId, c.Content, c.Reason));
+        var corrected = new ResultCorrected(c.DocumentId, state.Patient!, state.Sender, c.DeliveryId, c.Content, c.Reason);
+        var status = c.Release?.StatusOf(c.Content) ?? state.Status;
+        return status == state.Status
+            ? Decisions.Emit<IResultEvent>(corrected)
+            : Decisions.Emit<IResultEvent>(corrected, new ResultStatusChanged(c.DocumentId, state.Patient!, state.Sender, state.Status, status));
     }
 
     private static IReadOnlyList<IResultEvent> ChangeStatus(ChangeResultStatus c, ResultState state)
@@ -82,6 +94,11 @@ public static class ResultDecider
         if (c.To < state.Status)
         {
             throw new DomainRejection("result.status_backward", $"The status cannot go back from {state.Status} to {c.To}.");
+        }
+
+        if (c.To == ResultStatus.Confirmed && state.Status == ResultStatus.Pending)
+        {
+            throw new DomainRejection("result.not_final", "A document released only as preliminary cannot be confirmed.");
         }
 
         return Decisions.Emit(new ResultStatusChanged(c.DocumentId, state.Patient!, state.Sender, state.Status, c.To));

@@ -53,7 +53,10 @@ public sealed record ResultCorrected(
     ResultContent Content,
     string Reason) : IResultEvent;
 
-/// <summary>The document moved forward: pending → ready → confirmed.</summary>
+/// <summary>
+/// The document's status changed: pending → ready → confirmed, at arrival (in the same append, for a document released
+/// as final), by a correction (which may also move it back) or on its own.
+/// </summary>
 public sealed record ResultStatusChanged(
     DocumentId DocumentId,
     PatientRef Patient,

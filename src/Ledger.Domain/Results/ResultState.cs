@@ -3,7 +3,10 @@ using Ledger.Domain.Identifiers;
 
 namespace Ledger.Domain.Results;
 
-/// <summary>«в ожидании», «готов», «подтверждён»; a status only moves forward.</summary>
+/// <summary>
+/// «в ожидании», «готов», «подтверждён» (<see cref="ResultRelease.StatusOf"/>). A status change asked for on its own
+/// only moves forward; a correction takes the status its release gives the new content.
+/// </summary>
 public enum ResultStatus
 {
     Pending,

@@ -107,6 +107,29 @@ public sealed class AuditTests
         Assert.All(audits, a => Assert.Equal(AccessChannel.Api, a.Channel));
     }
 
+    [Fact]
+    public async Task A_read_of_a_stream_that_is_no_patients_is_recorded_in_the_auditors_own_stream()
+    {
+        await using var host = await LedgerHost.StartAsync();
+        var organization = new OrganizationId(Guid.NewGuid());
+        await Seed.Executor(host).ExecuteAsync(
+            Ledger.App.Streams.Deciders.Organization,
+            organization.Value,
+            new Domain.Organizations.RegisterOrganization(organization, Inn.Parse(Ledger.App.Tests.Ingestion.DeliveryHost.ValidInn(770712345)), Ogrn.Parse(Ledger.App.Tests.Ingestion.DeliveryHost.ValidOgrn(102770012345)),
+                Domain.Organizations.OrganizationType.Laboratory, "Лаборатория", "1.2.643.5.1.13.13.12.2.77.1"),
+            new Ledger.App.Streams.CommandContext(Guid.NewGuid(), Ledger.EventStore.EventMetadata.Empty));
+        var auditorId = Guid.NewGuid();
+        using var auditor = host.ClientAs(Roles.Auditor, auditorId, Duration.FromDays(30));
+
+        var stream = await auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit/streams/{organization.Value}");
+
+        Assert.Equal("organizations.registered.v1", stream.GetProperty("events")[0].GetProperty("type").GetString());
+        var own = Assert.Single(await Seed.AccessesAsync(host, auditorId));
+        Assert.Equal(ActorKind.Auditor, own.Actor.Kind);
+        Assert.Equal(AccessChannel.Api, own.Channel);
+        Assert.Contains(organization.Value.ToString("D"), own.Purpose, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(Roles.Patient)]
     [InlineData(Roles.Doctor)]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Ledger.App.Cli;
@@ -103,6 +104,33 @@ public sealed class ComplianceExportTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public async Task An_export_of_every_patient_is_recorded_in_the_callers_own_access_stream()
+    {
+        await using var host = await SeededAsync();
+        var auditorId = Guid.NewGuid();
+        using var auditor = host.ClientAs(Roles.Auditor, auditorId);
+
+        (await auditor.GetAsync(new Uri("/api/v1/compliance/export", UriKind.Relative))).EnsureSuccessStatusCode();
+        (await auditor.GetAsync(new Uri("/api/v1/compliance/export?streamType=result&from=2026-01-01T00:00:00Z", UriKind.Relative))).EnsureSuccessStatusCode();
+
+        var own = await Seed.AccessesAsync(host, auditorId);
+        Assert.Equal(2, own.Count);
+        Assert.All(own, a =>
+        {
+            Assert.Equal(Domain.Access.AccessChannel.Export, a.Channel);
+            Assert.Equal(Domain.Access.ActorKind.Auditor, a.Actor.Kind);
+            Assert.Equal(auditorId, a.Actor.Id.Value);
+        });
+        Assert.StartsWith("compliance export of every patient", own[0].Purpose, StringComparison.Ordinal);
+        Assert.Contains("from=2026-01-01T00:00:00Z, streamType=result", own[1].Purpose, StringComparison.Ordinal);
+
+        // The auditor's own stream reads back like a patient's.
+        await Seed.CatchUpAsync(host);
+        var history = await auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit/patients/{auditorId}/access?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z");
+        Assert.Equal(2, history.GetProperty("entries").GetArrayLength());
     }
 
     [Fact]

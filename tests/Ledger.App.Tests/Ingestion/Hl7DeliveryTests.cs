@@ -223,9 +223,10 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal("AA", DeliveryHost.AckCode(acks[0]));
         Assert.Single(acks.Distinct(StringComparer.Ordinal));
+        // One document: its arrival and, released final, its status.
         var document = await host.Store.ReadStreamAsync(DeliveryHost.Hl7DocumentId(host.Lab.Id, "RACE-1"));
-        Assert.Single(document);
-        Assert.Equal(before + 1, await host.EventCountAsync());
+        Assert.Equal(["results.lab_result_arrived.v1", "results.status_changed.v1"], document.Select(e => e.EventType).ToArray());
+        Assert.Equal(before + 2, await host.EventCountAsync());
     }
 
     [Fact]
@@ -261,9 +262,10 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
         Assert.Equal("AA", DeliveryHost.AckCode(await response.Content.ReadAsStringAsync()));
         // Read as recorded: the corrected content is checked on the decrypted event of the stream.
         var events = await host.Store.ReadStreamAsync(DeliveryHost.Hl7DocumentId(org.Id, "ORIG-1"));
-        Assert.Equal(["results.lab_result_arrived.v1", "results.corrected.v1"], events.Select(e => e.EventType).ToArray());
-        Assert.Contains("\"CORR-1\"", events[1].Data, StringComparison.Ordinal);
-        Assert.Contains("175", events[1].Data, StringComparison.Ordinal);
+        // The original arrived final (ready); the correction is final too, so the status stays.
+        Assert.Equal(["results.lab_result_arrived.v1", "results.status_changed.v1", "results.corrected.v1"], events.Select(e => e.EventType).ToArray());
+        Assert.Contains("\"CORR-1\"", events[2].Data, StringComparison.Ordinal);
+        Assert.Contains("175", events[2].Data, StringComparison.Ordinal);
         Assert.False((await host.DocumentAsync(DeliveryHost.Hl7DocumentId(org.Id, "CORR-1"))).Exists);
     }
 
@@ -283,7 +285,8 @@ public sealed class Hl7DeliveryTests(DeliveryHost host) : IClassFixture<Delivery
 
         var (state, version) = await host.Store.AggregateAsync(Deciders.Result, DeliveryHost.Hl7DocumentId(org.Id, "TWICE-1"));
 
-        Assert.Equal(3, version);
+        // The arrival, its status (ready) and two corrections.
+        Assert.Equal(4, version);
         var values = state.Versions
             .Select(v => Assert.IsType<Domain.Results.LabReport>(v.Content).Panels.SelectMany(p => p.Observations).First(o => o.Value is not null).Value)
             .ToList();

@@ -65,8 +65,8 @@ public sealed class MllpTests(DeliveryHost host) : IClassFixture<DeliveryHost>
         Assert.Equal("AR", DeliveryHost.AckCode(broken));
         Assert.Equal("AA", DeliveryHost.AckCode(second));
         Assert.Equal(first, repeat);
-        // Two documents, and the refusal of the frame that named no organisation.
-        Assert.Equal(before + 3, await host.EventCountAsync());
+        // Two documents (each its arrival and, released final, its status), and the refusal of the frame that named no organisation.
+        Assert.Equal(before + 5, await host.EventCountAsync());
         Assert.True((await host.DocumentAsync(DeliveryHost.Hl7DocumentId(host.Lab.Id, "MLLP-2"))).Exists);
     }
 

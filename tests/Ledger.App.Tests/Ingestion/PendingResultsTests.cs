@@ -43,9 +43,9 @@ public sealed class PendingResultsTests(DeliveryHost host) : IClassFixture<Deliv
             await Task.Delay(100);
             events = await host.Store.ReadStreamAsync(documentId);
         }
-        while (events.Count < 2 && DateTime.UtcNow < deadline);
+        while (events.Count < 3 && DateTime.UtcNow < deadline);
 
-        Assert.Equal(["results.lab_result_arrived.v1", "results.patient_resolved.v1"], events.Select(e => e.EventType).ToArray());
+        Assert.Equal(["results.lab_result_arrived.v1", "results.status_changed.v1", "results.patient_resolved.v1"], events.Select(e => e.EventType).ToArray());
         Assert.Equal(patient, (await host.DocumentAsync(documentId)).Patient!.PatientId);
         Assert.Equal(0, await host.ScalarAsync($"SELECT count(*) FROM ledger.pending_results WHERE document_id = '{documentId}'"));
 
@@ -53,7 +53,7 @@ public sealed class PendingResultsTests(DeliveryHost host) : IClassFixture<Deliv
         var bus = host.Host.Services.GetRequiredService<Wolverine.IMessageBus>();
         await bus.InvokeAsync(new Ledger.App.Ingestion.ResolvePendingDocument(patient.Value, documentId));
         await bus.InvokeAsync(new Ledger.App.Ingestion.ResolvePendingResults(patient.Value, [host.Host.Services.GetRequiredService<Ledger.App.Patients.PatientDirectory>().Digest(Snils.Parse("112-233-445 95"))]));
-        Assert.Equal(2, (await host.Store.ReadStreamAsync(documentId)).Count);
+        Assert.Equal(3, (await host.Store.ReadStreamAsync(documentId)).Count);
     }
 
     [Fact]

@@ -124,6 +124,53 @@ public sealed class ResultDecisionTests
     }
 
     [Fact]
+    public void Only_a_final_document_is_confirmed_explicitly()
+    {
+        Specs.Result.Given(Arrived).When(new ChangeResultStatus(Document, ResultStatus.Confirmed)).ThenRejected("result.not_final");
+        Specs.Result.Given(Arrived, Became(ResultStatus.Pending, ResultStatus.Ready)).When(new ChangeResultStatus(Document, ResultStatus.Confirmed))
+            .Then(Became(ResultStatus.Ready, ResultStatus.Confirmed));
+    }
+
+    private static LabReport AllFinal()
+    {
+        var panel = LabReport().Panels[0];
+        return LabReport() with { Panels = [panel with { Observations = [.. panel.Observations.Select(o => o with { Status = ObservationStatus.Final })] }] };
+    }
+
+    private static ResultStatusChanged Became(ResultStatus from, ResultStatus to) => new(Document, ResolvedPatient, Lab, from, to);
+
+    [Fact]
+    public void A_report_released_final_arrives_ready_and_signed_arrives_confirmed()
+    {
+        var report = AllFinal();
+        Specs.Result.When(Record(report) with { Release = ResultRelease.Final })
+            .Then(Arrived with { Report = report }, Became(ResultStatus.Pending, ResultStatus.Ready));
+        Specs.Result.When(Record(report) with { Release = ResultRelease.Signed })
+            .Then(Arrived with { Report = report }, Became(ResultStatus.Pending, ResultStatus.Confirmed));
+    }
+
+    [Fact]
+    public void A_preliminary_release_or_a_preliminary_observation_stays_pending()
+    {
+        Specs.Result.When(Record(AllFinal()) with { Release = ResultRelease.Preliminary }).Then(Arrived with { Report = AllFinal() });
+        Specs.Result.When(Record() with { Release = ResultRelease.Signed }).Then(Arrived);
+        Specs.Result.When(Record(AllFinal())).Then(Arrived with { Report = AllFinal() });
+    }
+
+    [Fact]
+    public void A_correction_takes_the_status_of_its_release()
+    {
+        var confirmed = Became(ResultStatus.Pending, ResultStatus.Confirmed);
+        var ready = Became(ResultStatus.Pending, ResultStatus.Ready);
+        var fix = new CorrectResult(Document, Lab, "MSG-2", AllFinal(), "typo");
+        var corrected = new ResultCorrected(Document, ResolvedPatient, Lab, "MSG-2", AllFinal(), "typo");
+        Specs.Result.Given(Arrived).When(fix with { Release = ResultRelease.Signed }).Then(corrected, Became(ResultStatus.Pending, ResultStatus.Confirmed));
+        Specs.Result.Given(Arrived, confirmed).When(fix with { Release = ResultRelease.Final }).Then(corrected, Became(ResultStatus.Confirmed, ResultStatus.Ready));
+        Specs.Result.Given(Arrived, ready).When(fix with { Release = ResultRelease.Final }).Then(corrected);
+        Specs.Result.Given(Arrived, confirmed).When(fix).Then(corrected);
+    }
+
+    [Fact]
     public void A_result_for_a_digest_is_resolved_to_a_patient_once()
     {
         var unresolved = Arrived with { Patient = PatientRef.Unresolved(Digest) };

@@ -42,6 +42,17 @@ public static class ApiMetadata
         "Idempotency-Key", "Any text (a uuid is used as is): a repeat of the request with the same key writes nothing and answers 200 with the same record.", ApiParameterSource.Header,
         Example: "0b8f3c1e-2a4d-4f6b-9c1d-7e5a3b2c1d0e");
 
+    public static readonly ApiParameter IfNoneMatch = new(
+        "If-None-Match", "An ETag from an earlier answer: while it still names the resource's version, the answer is 304 with no body.", ApiParameterSource.Header, Example: "\"3\"");
+
+    /// <summary>Documents a conditional single-resource read: its <c>ETag</c>, <c>If-None-Match</c>, and 304.</summary>
+    public static TBuilder Conditional<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.ETag().Parameters(IfNoneMatch).WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
+    }
+
     /// <summary>Documents parameters the endpoint reads itself.</summary>
     public static TBuilder Parameters<TBuilder>(this TBuilder builder, params IEnumerable<ApiParameter> parameters)
         where TBuilder : IEndpointConventionBuilder

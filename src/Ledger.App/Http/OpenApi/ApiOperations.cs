@@ -20,7 +20,9 @@ internal static class ApiOperations
         AddParameters(operation, metadata.OfType<ApiParameter>());
         var roles = Roles(metadata);
         AddSecurity(operation, roles, document);
-        AddResponses(operation, metadata, roles is not null, document);
+        // Signed-in callers and share links are rate limited (HttpPolicies): 429 with Retry-After.
+        var limited = roles is not null || (context.Description.RelativePath ?? string.Empty).StartsWith("api/v1/shared", StringComparison.Ordinal);
+        AddResponses(operation, metadata, roles is not null, limited, document);
         return Task.CompletedTask;
     }
 
@@ -109,7 +111,7 @@ internal static class ApiOperations
         }
     }
 
-    private static void AddResponses(OpenApiOperation operation, IList<object> metadata, bool authorized, OpenApiDocument document)
+    private static void AddResponses(OpenApiOperation operation, IList<object> metadata, bool authorized, bool limited, OpenApiDocument document)
     {
         operation.Responses ??= new OpenApiResponses();
         foreach (var response in metadata.OfType<ApiComponentResponse>())
@@ -137,6 +139,11 @@ internal static class ApiOperations
         {
             statuses.Add(StatusCodes.Status401Unauthorized);
             statuses.Add(StatusCodes.Status403Forbidden);
+        }
+
+        if (limited)
+        {
+            statuses.Add(StatusCodes.Status429TooManyRequests);
         }
 
         statuses.Add(StatusCodes.Status500InternalServerError);
@@ -179,6 +186,7 @@ internal static class ApiOperations
         StatusCodes.Status413PayloadTooLarge => "The body is over the limit.",
         StatusCodes.Status415UnsupportedMediaType => "The body is not of a media type the operation accepts.",
         StatusCodes.Status422UnprocessableEntity => "The ledger refused the command; `code` is the stable rejection code.",
+        StatusCodes.Status429TooManyRequests => "Over the rate limit of the share link, the caller or the delivering organisation; `Retry-After` says when to try again.",
         StatusCodes.Status500InternalServerError => "An unexpected error; it was logged without personal or medical data.",
         StatusCodes.Status503ServiceUnavailable => "The ledger cannot serve now.",
         _ => ReasonPhrases.GetReasonPhrase(status),

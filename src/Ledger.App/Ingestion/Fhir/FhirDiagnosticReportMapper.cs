@@ -95,7 +95,10 @@ internal static class FhirDiagnosticReportMapper
             observations,
             [],
             report.String("conclusion"),
-            unresolved);
+            unresolved)
+        {
+            Signature = Interpreter(report),
+        };
 
         var subject = report.Object("subject");
         return new LabResultDocument(
@@ -140,8 +143,20 @@ internal static class FhirDiagnosticReportMapper
             report.DateTime("issued"),
             report.String("conclusion"),
             forms,
-            report.Array("resultsInterpreter").Concat(report.Array("performer")).Select(FhirNode.ReadParty).FirstOrDefault(p => p is not null));
+            report.Array("resultsInterpreter").Concat(report.Array("performer")).Select(FhirNode.ReadParty).FirstOrDefault(p => p is not null))
+        {
+            Signature = Interpreter(report),
+        };
     }
+
+    /// <summary>
+    /// <c>resultsInterpreter</c>: the specialist responsible for the report's conclusions signed it, at <c>issued</c>.
+    /// A <c>performer</c> alone (often the laboratory) is not a signature.
+    /// </summary>
+    private static ResultSignature? Interpreter(FhirNode report) =>
+        report.Array("resultsInterpreter").Select(FhirNode.ReadParty).FirstOrDefault(p => p is not null) is { } interpreter
+            ? new ResultSignature(interpreter, FhirDateTime.TryParse(report.String("issued") ?? string.Empty, report.Issues.Options.DefaultOffset, out var at) ? at : (NodaTime.Instant?)null)
+            : null;
 
     public static ReportStatus Status(string? status) => new(status, status switch
     {

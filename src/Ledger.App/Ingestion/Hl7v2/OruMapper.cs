@@ -164,7 +164,28 @@ public static class OruMapper
                 [],
                 [],
                 null,
-                []);
+                [])
+            {
+                Signature = Interpreted(obr, options),
+            };
+        }
+
+        /// <summary>
+        /// OBR-32 in its NDL form (<c>id&amp;family&amp;given^start date/time^…</c>) naming a person with a start time:
+        /// the principal result interpreter signed the panel then. The XCN form (<c>id^family^given</c>) has no time.
+        /// </summary>
+        private static ResultSignature? Interpreted(Hl7Segment obr, Hl7ParserOptions options)
+        {
+            var field = obr.Field(32);
+            var name = field.Component(1);
+            if (name.Subcomponent(2).ValueOrNull is null && name.Subcomponent(3).ValueOrNull is null)
+            {
+                return null;
+            }
+
+            return Hl7DataTypes.Person(field) is { } person && OruObservationMapper.Time(obr, 32, 2, options) is { } at
+                ? new ResultSignature(person, at)
+                : null;
         }
 
         public List<ObservationBuilder> Observations { get; } = [];

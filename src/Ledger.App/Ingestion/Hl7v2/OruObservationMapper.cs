@@ -51,13 +51,22 @@ internal static class OruObservationMapper
             Time(obx, 14, options),
             null,
             [],
-            null);
+            null)
+        {
+            // OBX-16 names who verified the result; OBX-19 (v2.5) is when it was analysed: both make a sign-off.
+            Signature = Hl7DataTypes.Person(obx.Field(16)) is { } observer && Time(obx, 19, options) is { } at ? new ResultSignature(observer, at) : null,
+        };
     }
 
     /// <summary>Reads a DTM/TS field (component 1); an invalid value is an <see cref="Hl7ErrorKind.Invalid"/> error.</summary>
-    public static Instant? Time(Hl7Segment segment, int field, Hl7ParserOptions options)
+    public static Instant? Time(Hl7Segment segment, int field, Hl7ParserOptions options) => Time(segment, field, 1, options);
+
+    /// <summary>Reads a DTM/TS component of a field; an invalid value is an <see cref="Hl7ErrorKind.Invalid"/> error.</summary>
+    public static Instant? Time(Hl7Segment segment, int field, int component, Hl7ParserOptions options)
     {
-        var text = segment.Field(field).Component(1).ValueOrNull;
+        ArgumentNullException.ThrowIfNull(segment);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = segment.Field(field).Component(component).ValueOrNull;
         if (text is null)
         {
             return null;

@@ -13,7 +13,11 @@ public sealed record InstrumentalStudyDocument(
     Instant? IssuedAt,
     string? Conclusion,
     IReadOnlyList<Attachment> PresentedForms,
-    ResponsibleParty? ResponsibleSpecialist);
+    ResponsibleParty? ResponsibleSpecialist)
+{
+    /// <summary>FHIR <c>resultsInterpreter</c> (with <c>issued</c>): the specialist who signed the study; null otherwise.</summary>
+    public ResultSignature? Signature { get; init; }
+}
 
 /// <summary>A vaccination record: FHIR Immunization.</summary>
 public sealed record VaccinationDocument(

@@ -41,7 +41,16 @@ public sealed record LabPanel(
 {
     /// <summary>The principal result interpreter when sent, otherwise the ordering provider.</summary>
     public ResponsibleParty? ResponsibleSpecialist => PrincipalInterpreter ?? OrderingProvider;
+
+    /// <summary>
+    /// The responsible specialist's sign-off of the whole panel: HL7 OBR-32 naming a person with a time (NDL.2), FHIR
+    /// <c>resultsInterpreter</c>. Null when nobody signed the panel as a whole.
+    /// </summary>
+    public ResultSignature? Signature { get; init; }
 }
+
+/// <summary>Who signed a result, and when when the format says (HL7 always does; FHIR gives the report's <c>issued</c>).</summary>
+public sealed record ResultSignature(ResponsibleParty By, Instant? At);
 
 /// <summary>Report status as sent (<see cref="Code"/>) and its normalised kind.</summary>
 public sealed record ReportStatus(string? Code, ReportStatusKind Kind)
@@ -82,7 +91,11 @@ public sealed record LabObservation(
     Instant? ObservedAt,
     Instant? IssuedAt,
     IReadOnlyList<string> Comments,
-    string? SourceId);
+    string? SourceId)
+{
+    /// <summary>HL7 OBX-16 (responsible observer) with OBX-19 (time of the analysis); null otherwise.</summary>
+    public ResultSignature? Signature { get; init; }
+}
 
 /// <summary>A code with its display text and code system (normalised via <see cref="CodeSystems.Normalise"/>).</summary>
 public sealed record CodedValue(string? Code, string? Text, string? System)
