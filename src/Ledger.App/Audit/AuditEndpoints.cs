@@ -46,10 +46,10 @@ public static class AuditEndpoints
                 new ApiParameter("to", "The instant after the range (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-02T00:00:00Z", Required: true),
                 new ApiParameter("source", "journal (the projection, default) or events (replayed from the raw access stream); both give the same answer.", Values: ["journal", "events"]));
         group.MapGet("/streams/{id:guid}", StreamAsync)
-            .WithName("auditStream").WithSummary("A stream's events recorded at or before an instant (all without one)").Produces<StreamAsOf>()
+            .WithName("auditStream").WithSummary("A stream's events recorded at or before an instant (all without one)").Produces<StreamAsOf>().Conditional()
             .Parameters(new ApiParameter("asOf", "An instant (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-02T09:00:00Z")).Problems(StatusCodes.Status404NotFound);
         group.MapGet("/consents/{id:guid}", ConsentAsync)
-            .WithName("auditConsent").WithSummary("A consent's state at an instant (now without one)").Produces<ConsentAsOf>()
+            .WithName("auditConsent").WithSummary("A consent's state at an instant (now without one)").Produces<ConsentAsOf>().Conditional()
             .Parameters(new ApiParameter("asOf", "An instant (ISO-8601, UTC).", Format: "date-time", Example: "2026-03-02T09:00:00Z")).Problems(StatusCodes.Status404NotFound);
     }
 

@@ -54,9 +54,9 @@ public static class CabinetEndpoints
         group.MapGet("/", ListAsync)
             .WithName("listDocuments").WithSummary("The caller's documents, newest first; records the visit").Produces<CabinetPage>().Parameters(CabinetFilter.Parameters);
         group.MapGet("/{id:guid}", DetailAsync)
-            .WithName("getDocument").WithSummary("One document with its current content; the read is recorded in the access journal").Produces<DocumentDetail>().Problems(StatusCodes.Status404NotFound);
+            .WithName("getDocument").WithSummary("One document with its current content; the read is recorded in the access journal").Produces<DocumentDetail>().Conditional().Problems(StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}/versions", VersionsAsync)
-            .WithName("listDocumentVersions").WithSummary("Every version of a document with its delivery and correction reason").Produces<DocumentVersions>().Problems(StatusCodes.Status404NotFound);
+            .WithName("listDocumentVersions").WithSummary("Every version of a document with its delivery and correction reason").Produces<DocumentVersions>().Conditional().Problems(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, CabinetQueries queries, IClock clock, CancellationToken ct)

@@ -28,7 +28,7 @@ public static class SharedEndpoints
             .WithName("listSharedDocuments").WithSummary("The documents in the link's scope while its consent is active").Produces<CabinetPage>()
             .Parameters(CabinetFilter.Parameters).Problems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}", DetailAsync)
-            .WithName("getSharedDocument").WithSummary("One document in the link's scope while its consent is active").Produces<DocumentDetail>()
+            .WithName("getSharedDocument").WithSummary("One document in the link's scope while its consent is active").Produces<DocumentDetail>().Conditional()
             .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
     }
 

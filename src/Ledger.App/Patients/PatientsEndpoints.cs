@@ -22,7 +22,7 @@ public static class PatientsEndpoints
             .ETag(StatusCodes.Status201Created).ETag().Parameters(ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
         var me = group.MapGroup("/me").RequireAuthorization(p => p.RequireRole(Roles.Patient));
         me.MapGet("/", ProfileAsync)
-            .WithName("getOwnProfile").WithSummary("The caller's own profile").Produces<PatientProfile>().ETag().Problems(StatusCodes.Status404NotFound);
+            .WithName("getOwnProfile").WithSummary("The caller's own profile").Produces<PatientProfile>().Conditional().Problems(StatusCodes.Status404NotFound);
         me.MapPut("/thresholds/{loinc}", SetThresholdAsync)
             .WithName("setThreshold").WithSummary("Set the caller's own reference range for an analyte").Produces<CommandOutcome>().ETag()
             .Parameters(ApiMetadata.IfMatch, ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status412PreconditionFailed, StatusCodes.Status422UnprocessableEntity);
