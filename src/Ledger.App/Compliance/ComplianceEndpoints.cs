@@ -46,7 +46,7 @@ public static class ComplianceEndpoints
             .Parameters(
                 new ApiParameter("from", "Events recorded at or after this date (its start, UTC) or instant (ISO-8601).", Example: "2026-03-01"),
                 new ApiParameter("to", "Events recorded before this instant, or up to the end of this date (UTC).", Example: "2026-03-02T00:00:00Z"),
-                new ApiParameter("streamType", "Only streams of this type (patient, result, consent, access, organization).", Example: "consent"),
+                new ApiParameter("streamType", "Only streams of this type; another value is a 400.", Example: "consent", Values: [.. ComplianceExporter.StreamTypes.Order(StringComparer.Ordinal)]),
                 new ApiParameter("patient", "Only the streams of this patient; the export is recorded in the patient's access stream (without one, in the caller's own).", Format: "uuid"));
 
     private static string Describe(ExportFilter filter)

@@ -155,6 +155,9 @@ public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schem
     }
 
     /// <summary>Reads the filters from text (query string or command line); returns the offending name and why, or null.</summary>
+    /// <summary>The stream types the ledger writes, as the event catalogue lists them.</summary>
+    public static IReadOnlySet<string> StreamTypes { get; } = Ledger.Domain.EventCatalogue.All.Select(d => d.StreamKind).ToHashSet(StringComparer.Ordinal);
+
     public static (ExportFilter? Filter, string? Field, string? Reason) ParseFilter(string? from, string? to, string? streamType, string? patient)
     {
         Instant? start = null, end = null;
@@ -189,9 +192,9 @@ public sealed class ComplianceExporter(NpgsqlDataSource dataSource, string schem
             subject = id;
         }
 
-        if (streamType is { Length: > 0 } && (streamType.Length > 64 || !streamType.All(c => char.IsAsciiLetterLower(c) || c == '_')))
+        if (streamType is { Length: > 0 } && !StreamTypes.Contains(streamType))
         {
-            return (null, "streamType", "a stream type such as patient, result, consent, access, organization");
+            return (null, "streamType", "one of the ledger's stream types: " + string.Join(", ", StreamTypes.Order(StringComparer.Ordinal)));
         }
 
         return (new ExportFilter(start, end, string.IsNullOrWhiteSpace(streamType) ? null : streamType, subject), null, null);

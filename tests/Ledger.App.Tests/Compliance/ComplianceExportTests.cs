@@ -107,6 +107,22 @@ public sealed class ComplianceExportTests
     }
 
     [Fact]
+    public async Task An_unknown_stream_type_is_refused_naming_the_field_and_records_nothing()
+    {
+        await using var host = await SeededAsync();
+        var auditorId = Guid.NewGuid();
+        using var auditor = host.ClientAs(Roles.Auditor, auditorId);
+
+        using var response = await auditor.GetAsync(new Uri("/api/v1/compliance/export?streamType=xray", UriKind.Relative));
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("streamType", problem.GetProperty("field").GetString());
+        Assert.Contains("delivery_refusals", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await Seed.AccessesAsync(host, auditorId));
+    }
+
+    [Fact]
     public async Task An_export_of_every_patient_is_recorded_in_the_callers_own_access_stream()
     {
         await using var host = await SeededAsync();
