@@ -1,13 +1,26 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ledger.App.AccessJournal;
 using Ledger.App.Compliance;
 using Ledger.App.Hosting;
+using Ledger.Domain.Access;
+using Ledger.Domain.Identifiers;
+using NodaTime;
 using Npgsql;
 
 namespace Ledger.App.Cli;
 
-/// <summary><c>ledger export --out FILE [--from T] [--to T] [--stream-type T] [--patient ID]</c>: the compliance NDJSON export to a file.</summary>
+/// <summary>
+/// <c>ledger export --out FILE [--from T] [--to T] [--stream-type T] [--patient ID]</c>: the compliance NDJSON export to a
+/// file. Like an export over HTTP it is an access event, recorded before the first byte: in the patient's access stream
+/// when filtered to one, otherwise in the access stream of the command line (<see cref="CommandLineActorId"/>).
+/// </summary>
 public static class ExportCommand
 {
-    public static async Task<int> RunAsync(CommandLine command, LedgerSettings settings, TextWriter output, TextWriter error)
+    /// <summary>The actor id of the command line (a system actor), fixed so that an auditor can read its access stream.</summary>
+    public static Guid CommandLineActorId { get; } = new(SHA256.HashData(Encoding.UTF8.GetBytes("ledger:command-line"))[..16]);
+
+    public static async Task<int> RunAsync(CommandLine command, LedgerSettings settings, IClock clock, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(settings);
@@ -21,6 +34,15 @@ public static class ExportCommand
         }
 
         await using var database = await Database.OpenAsync(settings, error);
+        await using (var app = ServeCommand.BuildApp(new LedgerRuntime(database.ConnectionString, settings.Schema, LedgerKeys.Load(settings.Home, error), clock, RunBackgroundWork: false), urls: null))
+        {
+            await app.Services.GetRequiredService<LedgerStartup>().EnsureReadyAsync();
+            var actor = new Actor(ActorKind.System, new ActorId(CommandLineActorId));
+            await app.Services.GetRequiredService<AccessRecorder>().AccessedAsync(filter.Patient is { } subject
+                ? new AccessEntry(new PatientId(subject), actor, null, "compliance export from the command line", null, AccessChannel.Export, "command line")
+                : AccessRecorder.OwnStream(actor, "compliance export of every patient from the command line" + ComplianceEndpoints.Describe(filter), AccessChannel.Export, "command line"));
+        }
+
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         var temporary = path + ".partial";
         ExportSummary summary;

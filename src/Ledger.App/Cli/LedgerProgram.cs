@@ -47,7 +47,7 @@ public static class LedgerProgram
                 "token" => await TokenCommand.RunAsync(command, settings, clock, output, error),
                 "projections" => await OperationsCommands.ProjectionsAsync(command, settings, clock, output, error),
                 "dead-letters" => await OperationsCommands.DeadLettersAsync(command, settings, clock, output, error),
-                "export" => await ExportCommand.RunAsync(command, settings, output, error),
+                "export" => await ExportCommand.RunAsync(command, settings, clock, output, error),
                 "health" => await HealthCommand.RunAsync(command.Get("url") ?? "http://127.0.0.1:5080", output, error),
                 "codegen" => await CodegenCommand.RunAsync(command.Get("output"), clock, output),
                 "verify" => await MaintenanceCommands.VerifyAsync(settings, command.Get("public-key"), output, error),

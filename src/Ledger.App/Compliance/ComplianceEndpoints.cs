@@ -49,7 +49,7 @@ public static class ComplianceEndpoints
                 new ApiParameter("streamType", "Only streams of this type; another value is a 400.", Example: "consent", Values: [.. ComplianceExporter.StreamTypes.Order(StringComparer.Ordinal)]),
                 new ApiParameter("patient", "Only the streams of this patient; the export is recorded in the patient's access stream (without one, in the caller's own).", Format: "uuid"));
 
-    private static string Describe(ExportFilter filter)
+    internal static string Describe(ExportFilter filter)
     {
         var parts = new List<string>();
         if (filter.From is { } from)

@@ -168,6 +168,10 @@ public sealed class ComplianceExportTests
             Assert.Equal(3, lines.Length);
             Assert.All(lines[..^1], l => Assert.Contains("\"streamType\":\"consent\"", l, StringComparison.Ordinal));
             Assert.True(verified.Exit == 0, verified.Error);
+
+            // The export is an access event of the command line, recorded in its own access stream.
+            var recorded = await Seed.Store(host).GetStreamAsync(Ledger.Domain.StreamIds.Access(new Ledger.Domain.Identifiers.PatientId(ExportCommand.CommandLineActorId)));
+            Assert.Equal(1L, recorded?.Version);
         }
         finally
         {
