@@ -169,7 +169,8 @@ public sealed class ComplianceExportTests
             Assert.All(lines[..^1], l => Assert.Contains("\"streamType\":\"consent\"", l, StringComparison.Ordinal));
             Assert.True(verified.Exit == 0, verified.Error);
 
-            // The export is an access event of the command line, recorded in its own access stream.
+            // The export is an access event of the command line, recorded in its own access stream (its id as documented).
+            Assert.Equal(Guid.Parse("2c227389-245b-f826-ccaa-13c84eb9f865"), ExportCommand.CommandLineActorId);
             var recorded = await Seed.Store(host).GetStreamAsync(Ledger.Domain.StreamIds.Access(new Ledger.Domain.Identifiers.PatientId(ExportCommand.CommandLineActorId)));
             Assert.Equal(1L, recorded?.Version);
         }
