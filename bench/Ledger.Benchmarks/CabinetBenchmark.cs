@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.Domain;
@@ -105,11 +106,35 @@ public static class CabinetBenchmark
         var tokens = host.Services.GetRequiredService<TokenService>();
         var bearer = ids.Select(id => tokens.Issue(Roles.Patient, id, Duration.FromHours(2))).ToArray();
         using var http = new HttpClient { BaseAddress = host.Address };
+
+        // The seeding's garbage is not the server's: one full, compacting collection before the queries, then the
+        // resident set of this process (the ledger and its clients) sampled every 100 ms while they run.
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"resident memory before the queries: {ResidentMegabytes():F0} MB (managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MB)"));
         foreach (var concurrency in new[] { 1, clients })
         foreach (var (name, path) in new[] { ("cabinet list", "/api/v1/patients/me/documents?pageSize=20"), ("trend (year)", "/api/v1/patients/me/trends/2345-7?period=year") })
         {
             var latencies = new List<double>[concurrency];
             var until = Stopwatch.StartNew();
+            using var sampling = new CancellationTokenSource();
+            var peak = Task.Run(async () =>
+            {
+                var highest = 0.0;
+                while (!sampling.IsCancellationRequested)
+                {
+                    highest = Math.Max(highest, ResidentMegabytes());
+                    try
+                    {
+                        await Task.Delay(100, sampling.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+
+                return highest;
+            });
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => Task.Run(async () =>
             {
                 latencies[c] = [];
@@ -125,12 +150,21 @@ public static class CabinetBenchmark
                     latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
             })));
+            await sampling.CancelAsync();
+            var rss = await peak;
             var all = latencies.SelectMany(l => l).Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-14} {all.Count / (double)seconds,8:F0} req/s  p50 {Percentile(all, 0.50):F2} ms  p99 {Percentile(all, 0.99):F2} ms  ({concurrency} client{(concurrency == 1 ? "" : "s")}, {all.Count:N0} requests)"));
+                $"{name,-14} {all.Count / (double)seconds,8:F0} req/s  p50 {Percentile(all, 0.50):F2} ms  p99 {Percentile(all, 0.99):F2} ms  ({concurrency} client{(concurrency == 1 ? "" : "s")}, {all.Count:N0} requests)  peak RSS {rss:F0} MB"));
         }
 
         return 0;
+    }
+
+    /// <summary>The resident set of this process (VmRSS), in MB.</summary>
+    private static double ResidentMegabytes()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64 / 1048576.0;
     }
 
     private static LabReport Report(int index)
