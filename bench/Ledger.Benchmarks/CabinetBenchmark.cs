@@ -21,7 +21,9 @@ namespace Ledger.Benchmarks;
 /// region: by default 10,000 patients, each with 100 lab reports and 100 entries in the access log (2,010,000
 /// events). Patients register through the command executor; reports (one transaction per patient, each report a stream of its own) and access entries are appended directly
 /// (encrypted under each patient's key, as the app does), by several writers. Then the projections catch up and
-/// concurrent clients, each request with the token of a random patient, measure p50/p99 per query.
+/// concurrent clients, each request with the token of a random patient, measure p50/p99 per query: first against
+/// the ledger hosted in this process, then against `ledger serve` started as a process of its own on the same
+/// database and keys, whose resident memory (VmRSS, sampled every 100 ms) is the server's alone.
 /// </summary>
 public static class CabinetBenchmark
 {
@@ -39,7 +41,8 @@ public static class CabinetBenchmark
 
         await using var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(Durable: true));
         Console.WriteLine("PostgreSQL: a durable cluster started for this run (fsync=on, synchronous_commit=on, full_page_writes=on)");
-        await using var host = await LedgerHost.StartAsync(clock: new FakeClock(SystemClock.Instance.GetCurrentInstant()), cluster: cluster);
+        var keys = BenchKeys.Create();
+        await using var host = await LedgerHost.StartAsync(clock: new FakeClock(SystemClock.Instance.GetCurrentInstant()), cluster: cluster, keys: keys.Keys);
         var executor = host.Services.GetRequiredService<CommandExecutor>();
         var store = host.Services.GetRequiredService<EventStore.EventStore>();
         var today = host.Clock.GetCurrentInstant().InUtc().Date;
@@ -104,14 +107,55 @@ public static class CabinetBenchmark
         // One connection pool for every client, a token per patient issued beforehand: the figures are the
         // server's, not the cost of making clients.
         var tokens = host.Services.GetRequiredService<TokenService>();
-        var bearer = ids.Select(id => tokens.Issue(Roles.Patient, id, Duration.FromHours(2))).ToArray();
-        using var http = new HttpClient { BaseAddress = host.Address };
+        var bearer = ids.Select(id => tokens.Issue(Roles.Patient, id, Duration.FromHours(24))).ToArray();
 
-        // The seeding's garbage is not the server's: one full, compacting collection before the queries, then the
-        // resident set of this process (the ledger and its clients) sampled every 100 ms while they run.
+        // First the ledger hosted in this process, beside its clients and the seeding's leftovers. The seeding's
+        // garbage is not the server's: one full, compacting collection before the queries.
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"resident memory before the queries: {ResidentMegabytes():F0} MB (managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MB)"));
+        using var self = Process.GetCurrentProcess();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in this process: resident memory before the queries {Resident(self)} (managed heap {GC.GetTotalMemory(false) / 1048576.0:F0} MB)"));
+        using (var http = new HttpClient { BaseAddress = host.Address })
+        {
+            await MeasureAsync(http, bearer, clients, seconds, self);
+        }
+
+        // Then the ledger as production runs it: `ledger serve` in a process of its own on the same database and
+        // keys, nothing else in it, so its resident set is the server's alone.
+        await host.App.StopAsync();
+        using var server = StartServer(host.ConnectionString, keys, out var address);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = address };
+            await WaitForHealthAsync(http, server);
+            server.Refresh();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ledger serve (pid {server.Id}): resident memory after start {Resident(server)}"));
+            await MeasureAsync(http, bearer, clients, seconds, server);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ledger serve: peak resident memory of the whole run (VmHWM) {Status(server.Id, "VmHWM")}"));
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+
+        return 0;
+    }
+
+    private static async Task MeasureAsync(HttpClient http, string[] bearer, int clients, int seconds, Process server)
+    {
+        // Warm-up, not measured: the first requests of a fresh process compile the code paths they take.
+        foreach (var path in new[] { "/api/v1/patients/me/documents?pageSize=20", "/api/v1/patients/me/trends/2345-7?period=year" })
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer[i % bearer.Length]);
+                using var response = await http.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+            }
+        }
+
         foreach (var concurrency in new[] { 1, clients })
         foreach (var (name, path) in new[] { ("cabinet list", "/api/v1/patients/me/documents?pageSize=20"), ("trend (year)", "/api/v1/patients/me/trends/2345-7?period=year") })
         {
@@ -120,10 +164,10 @@ public static class CabinetBenchmark
             using var sampling = new CancellationTokenSource();
             var peak = Task.Run(async () =>
             {
-                var highest = 0.0;
+                long highest = 0;
                 while (!sampling.IsCancellationRequested)
                 {
-                    highest = Math.Max(highest, ResidentMegabytes());
+                    highest = Math.Max(highest, Kilobytes(server.Id, "VmRSS"));
                     try
                     {
                         await Task.Delay(100, sampling.Token);
@@ -154,17 +198,91 @@ public static class CabinetBenchmark
             var rss = await peak;
             var all = latencies.SelectMany(l => l).Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-14} {all.Count / (double)seconds,8:F0} req/s  p50 {Percentile(all, 0.50):F2} ms  p99 {Percentile(all, 0.99):F2} ms  ({concurrency} client{(concurrency == 1 ? "" : "s")}, {all.Count:N0} requests)  peak RSS {rss:F0} MB"));
+                $"{name,-14} {all.Count / (double)seconds,8:F0} req/s  p50 {Percentile(all, 0.50):F2} ms  p99 {Percentile(all, 0.99):F2} ms  ({concurrency} client{(concurrency == 1 ? "" : "s")}, {all.Count:N0} requests)  peak RSS {rss / 1024.0:F0} MB"));
+        }
+    }
+
+    /// <summary>`ledger serve` from this benchmark's own output (the Release build of Ledger.App), with the given keys.</summary>
+    private static Process StartServer(string connectionString, BenchKeys keys, out Uri address)
+    {
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            address = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)probe.LocalEndpoint).Port}");
+            probe.Stop();
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "ledger.dll"), "serve", "--connection", connectionString, "--urls", address.ToString().TrimEnd('/') },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (name, value) in keys.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("ledger serve did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 } line)
+            {
+                Console.Error.WriteLine("  ledger serve: " + line);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient http, Process server)
+    {
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (server.HasExited)
+            {
+                throw new InvalidOperationException($"ledger serve exited with {server.ExitCode}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/health", UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("ledger serve did not answer /health within 2 minutes");
+    }
+
+    private static string Resident(Process process) => string.Create(CultureInfo.InvariantCulture,
+        $"{Kilobytes(process.Id, "VmRSS") / 1024.0:F0} MB (anonymous {Kilobytes(process.Id, "RssAnon") / 1024.0:F0} MB, files {Kilobytes(process.Id, "RssFile") / 1024.0:F0} MB)");
+
+    private static string Status(int pid, string field) => string.Create(CultureInfo.InvariantCulture, $"{Kilobytes(pid, field) / 1024.0:F0} MB");
+
+    /// <summary>A field of /proc/PID/status in kB (VmRSS, VmHWM, RssAnon, RssFile).</summary>
+    private static long Kilobytes(int pid, string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
         }
 
         return 0;
-    }
-
-    /// <summary>The resident set of this process (VmRSS), in MB.</summary>
-    private static double ResidentMegabytes()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.WorkingSet64 / 1048576.0;
     }
 
     private static LabReport Report(int index)

@@ -48,11 +48,11 @@ public sealed class LedgerHost : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     /// <summary>Starts the app; on the shared test cluster unless another (e.g. a durable one) is given.</summary>
-    public static async Task<LedgerHost> StartAsync(Action<WebApplicationBuilder>? configure = null, bool runBackgroundWork = true, FakeClock? clock = null, PostgresCluster? cluster = null)
+    public static async Task<LedgerHost> StartAsync(Action<WebApplicationBuilder>? configure = null, bool runBackgroundWork = true, FakeClock? clock = null, PostgresCluster? cluster = null, LedgerKeys? keys = null)
     {
         cluster ??= await PostgresCluster.SharedAsync();
         var connectionString = await cluster.CreateDatabaseAsync("app");
-        return await StartOnAsync(cluster, connectionString, LedgerKeys.Ephemeral(), ownsDatabase: true, configure, runBackgroundWork, clock);
+        return await StartOnAsync(cluster, connectionString, keys ?? LedgerKeys.Ephemeral(), ownsDatabase: true, configure, runBackgroundWork, clock);
     }
 
     /// <summary>Starts another node of the ledger that <paramref name="first"/> runs: same database, same keys, same clock.</summary>
