@@ -127,6 +127,17 @@ public static class Labels
         _ => outcome,
     };
 
+    /// <summary>The purpose of an access, in words (an unknown purpose as recorded).</summary>
+    public static string Purpose(string purpose) => purpose switch
+    {
+        "view document" => "просмотр документа",
+        "view corrections" => "просмотр исправлений",
+        "view under consent" => "просмотр по согласию",
+        "export" => "выгрузка",
+        "compliance export" or "compliance export from the command line" => "проверочная выгрузка",
+        _ => purpose,
+    };
+
     /// <summary>A refusal of a share link in words.</summary>
     public static string Refusal(string reason) => reason switch
     {

@@ -49,8 +49,9 @@ public static class WebPipeline
 
     /// <summary>
     /// Every response but the API reference page (which runs its own script) gets the CSP, <c>nosniff</c> and
-    /// <c>Referrer-Policy: no-referrer</c> (a share link must never leave through the referrer); every response but the
-    /// static files gets <c>Cache-Control: no-store</c> (pages, share pages and downloads carry medical data).
+    /// <c>Referrer-Policy: no-referrer</c> (a share link must never leave through the referrer). Every page, share page
+    /// and API answer is <c>Cache-Control: no-store</c> (they carry medical data); the static files are <c>no-cache</c>;
+    /// <c>/health</c> and the API's description (<c>/openapi</c>, <c>/docs</c>) are left unmarked.
     /// </summary>
     internal static void SetSecurityHeaders(HttpContext http)
     {
@@ -63,13 +64,15 @@ public static class WebPipeline
 
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
-        if (!path.StartsWithSegments(StaticPath, StringComparison.OrdinalIgnoreCase))
-        {
-            headers.CacheControl = "no-store";
-        }
-        else
+        if (path.StartsWithSegments(StaticPath, StringComparison.OrdinalIgnoreCase))
         {
             headers.CacheControl = "no-cache";
+        }
+        else if (!path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
+            && !path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase)
+            && !path.StartsWithSegments(LedgerOpenApi.PagePath, StringComparison.OrdinalIgnoreCase))
+        {
+            headers.CacheControl = "no-store";
         }
     }
 }

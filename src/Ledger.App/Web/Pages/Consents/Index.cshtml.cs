@@ -26,7 +26,7 @@ public sealed class GrantForm
 
     public string? Scope { get; set; }
 
-    public IReadOnlyList<string> DocumentTypes { get; set; } = [];
+    public List<string> DocumentTypes { get; set; } = [];
 
     public string? Purpose { get; set; }
 
