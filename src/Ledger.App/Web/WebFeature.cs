@@ -42,7 +42,11 @@ public sealed class WebFeature : ILedgerFeature
                 var assembly = typeof(WebFeature).Assembly;
                 if (!parts.ApplicationParts.OfType<AssemblyPart>().Any(p => p.Assembly == assembly))
                 {
-                    parts.ApplicationParts.Add(new AssemblyPart(assembly));
+                    // The assembly's own factory also gives the part that holds its compiled Razor pages.
+                    foreach (var part in ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
+                    {
+                        parts.ApplicationParts.Add(part);
+                    }
                 }
             });
     }

@@ -118,22 +118,23 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 /// <summary>Documents for the browser tests, from a registered laboratory so that pages show its name.</summary>
 internal static class WebSeed
 {
+    /// <summary>The laboratory «Здоровье», registered once per host (through the same command the admin API runs).</summary>
     public static async Task<OrganizationId> LaboratoryAsync(LedgerHost host)
     {
-        using var admin = host.ClientAs(Roles.Admin, Guid.NewGuid());
-        var response = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(admin, new Uri("/api/v1/organizations", UriKind.Relative),
-            new { inn = "7707083893", ogrn = "1027700132195", type = "laboratory", name = "Лаборатория «Здоровье»", registryOid = "1.2.643.5.1.13" });
-        if (response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        var directory = host.Services.GetRequiredService<Ledger.App.Organizations.OrganizationDirectory>();
+        if (await directory.FindByOgrnAsync("1027700132195") is { } existing)
         {
-            return await ExistingAsync(host);
+            return new OrganizationId(existing.OrganizationId);
         }
 
-        var body = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content);
-        return new OrganizationId(body.GetProperty("organizationId").GetGuid());
+        var id = new OrganizationId(Guid.CreateVersion7());
+        await Executor(host).ExecuteAsync(
+            Deciders.Organization,
+            StreamIds.Organization(id),
+            new Ledger.Domain.Organizations.RegisterOrganization(id, Inn.Parse("7707083893"), Ogrn.Parse("1027700132195"), Ledger.Domain.Organizations.OrganizationType.Laboratory, "Лаборатория «Здоровье»", "1.2.643.5.1.13"),
+            new CommandContext(Guid.NewGuid(), EventMetadata.Empty));
+        return id;
     }
-
-    private static async Task<OrganizationId> ExistingAsync(LedgerHost host) =>
-        new((await host.Services.GetRequiredService<Organizations.OrganizationDirectory>().FindByOgrnAsync("1027700132195"))!.OrganizationId);
 
     public static LabReport Report(OrganizationId lab, string order, Instant collected, string specialist, decimal glucose, string? glucoseFlag = "N", string glucoseUnit = "mmol/L", decimal cholesterol = 6.2m) => new(
         order,

@@ -15,12 +15,15 @@ public sealed class JournalModel(AccessJournalQueries journal) : CabinetPageMode
 
     public long Total { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string? page, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         if (Me is not { } me)
         {
             return NoPatient();
         }
+
+        // Read from the query string itself: "page" is also the route value that names a Razor page.
+        var page = Request.Query["page"].ToString();
 
         if (page is { Length: > 0 } && (!int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1))
         {
