@@ -50,4 +50,32 @@ public sealed class AccessJournalQueries(NpgsqlDataSource dataSource, LedgerRunt
         command.Parameters.AddWithValue("p", patientId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    /// <summary>
+    /// Which of <paramref name="documentIds"/> the patient has opened themselves (a succeeded access by the patient that
+    /// names the document); the cabinet shows the others as new.
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> OpenedByPatientAsync(Guid patientId, IReadOnlyCollection<Guid> documentIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(documentIds);
+        var opened = new HashSet<Guid>();
+        if (documentIds.Count == 0)
+        {
+            return opened;
+        }
+
+        await using var command = dataSource.CreateCommand($"""
+            SELECT DISTINCT document_id FROM {runtime.Schema}.{AccessJournalProjection.Table}
+            WHERE patient_id = @p AND actor_kind = 'patient' AND outcome = 'succeeded' AND document_id = ANY(@d)
+            """);
+        command.Parameters.AddWithValue("p", patientId);
+        command.Parameters.AddWithValue("d", documentIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            opened.Add(reader.GetGuid(0));
+        }
+
+        return opened;
+    }
 }

@@ -8,7 +8,7 @@ namespace Ledger.App.Cabinet;
 /// <summary>The patient's cabinet: documents, corrections, trends.</summary>
 public sealed class CabinetFeature : ILedgerFeature
 {
-    public void AddServices(IServiceCollection services) => services.AddSingleton<CabinetQueries>();
+    public void AddServices(IServiceCollection services) => services.AddSingleton<CabinetQueries>().AddSingleton<TrendQueries>();
 
     public void MapEndpoints(IEndpointRouteBuilder routes)
     {

@@ -253,6 +253,26 @@ public sealed class CabinetQueries(NpgsqlDataSource dataSource, LedgerRuntime ru
         return new CabinetPage(items, filter.Page, filter.PageSize, total, newSince);
     }
 
+    /// <summary>The organisations that delivered documents to the patient, by name (for the list's filter).</summary>
+    public async Task<IReadOnlyList<(Guid Id, string Name)>> OrganizationsAsync(Guid patientId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT DISTINCT d.organization_id, coalesce(o.name, d.organization_id::text) AS name
+            FROM {runtime.Schema}.{CabinetProjection.Table} d
+            LEFT JOIN {runtime.Schema}.{OrganizationDirectory.Table} o ON o.org_id = d.organization_id
+            WHERE d.patient_id = @p ORDER BY name
+            """);
+        command.Parameters.AddWithValue("p", patientId);
+        var list = new List<(Guid, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetGuid(0), reader.GetString(1)));
+        }
+
+        return list;
+    }
+
     /// <summary>Records this visit and returns the previous one (null on the first).</summary>
     public async Task<Instant?> VisitAsync(Guid patientId, Instant now, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Ledger.App.Hosting;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
 using Ledger.App.Security;
+using Ledger.App.Web;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using NodaTime;
 using Scalar.AspNetCore;
@@ -85,6 +86,7 @@ public static class ServeCommand
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseLedgerRateLimits();
+        app.UseLedgerWeb();
         app.UseAuthorization();
         app.MapOpenApi(LedgerOpenApi.DocumentPattern).AllowAnonymous();
         app.MapScalarApiReference(LedgerOpenApi.PagePath, options => options.WithTitle("Ledger API").WithOpenApiRoutePattern(LedgerOpenApi.DocumentPattern)).AllowAnonymous();

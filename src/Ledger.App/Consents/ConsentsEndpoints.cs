@@ -79,82 +79,24 @@ public static class ConsentsEndpoints
             return ProblemTypes.Invalid("body", "a JSON body is required");
         }
 
-        if (!FullName.TryCreate(body.DoctorSurname, body.DoctorGivenName, body.DoctorPatronymic, out var doctor, out var reason))
+        var (grant, field, reason) = ConsentRequests.Read(body);
+        if (grant is null)
         {
-            return ProblemTypes.Invalid(reason.Contains("given", StringComparison.Ordinal) ? "doctorGivenName" : reason.Contains("patronymic", StringComparison.Ordinal) ? "doctorPatronymic" : "doctorSurname", reason);
-        }
-
-        if (!Snils.TryParse(body.DoctorSnils, out var snils, out reason))
-        {
-            return ProblemTypes.Invalid("doctorSnils", reason);
-        }
-
-        ConsentScope scope;
-        switch (body.Scope ?? "all")
-        {
-            case "all":
-                scope = ConsentScope.All();
-                break;
-            case "documentTypes" when body.DocumentTypes is { Count: > 0 } types:
-                scope = ConsentScope.OfTypes([.. types.Distinct()]);
-                break;
-            case "documents" when body.DocumentIds is { Count: > 0 } ids && ids.All(i => i != Guid.Empty):
-                scope = ConsentScope.OfDocuments([.. ids.Distinct().Select(i => new DocumentId(i))]);
-                break;
-            case "documentTypes":
-                return ProblemTypes.Invalid("documentTypes", "list at least one document type");
-            case "documents":
-                return ProblemTypes.Invalid("documentIds", "list at least one document id");
-            default:
-                return ProblemTypes.Invalid("scope", "one of all, documentTypes, documents");
-        }
-
-        Instant? from = null;
-        if (!string.IsNullOrWhiteSpace(body.ValidFrom))
-        {
-            var parsed = InstantPattern.ExtendedIso.Parse(body.ValidFrom);
-            if (!parsed.Success)
-            {
-                return ProblemTypes.Invalid("validFrom", "an ISO-8601 instant, e.g. 2026-03-02T10:00:00Z");
-            }
-
-            from = parsed.Value;
-        }
-
-        var until = InstantPattern.ExtendedIso.Parse(body.ValidUntil ?? string.Empty);
-        if (!until.Success)
-        {
-            return ProblemTypes.Invalid("validUntil", "an ISO-8601 instant, e.g. 2026-03-09T10:00:00Z");
-        }
-
-        if (string.IsNullOrWhiteSpace(body.Purpose))
-        {
-            return ProblemTypes.Invalid("purpose", "required");
+            return ProblemTypes.Invalid(field!, reason!);
         }
 
         var key = PatientHttp.IdempotencyKey(http.Request, "consents.grant." + me.Value.ToString("D"));
-        var commandId = key ?? Guid.CreateVersion7();
-        var consentId = new ConsentId(key is { } k ? StreamIds.Derived("consent-grant", k) : Guid.CreateVersion7());
-        if (key is not null && await store.GetStreamAsync(consentId.Value, ct) is { } existing)
+        var issued = await ConsentRequests.GrantAsync(me, grant, key, PatientHttp.Metadata(http.User, key ?? Guid.Empty), executor, store, ct);
+        PatientHttp.SetETag(http.Response, issued.Version);
+        if (issued.Token is not { } token)
         {
             // A repeat: the share link was shown once, with the first answer; it is never stored and cannot be shown again.
-            var (state, _) = await store.AggregateAsync(Deciders.Consent, consentId.Value, cancellationToken: ct);
-            PatientHttp.SetETag(http.Response, existing.Version);
-            return TypedResults.Ok(new ConsentGrantedResponse(consentId.Value, null, null, state.ValidFrom, state.ValidUntil, existing.Version));
+            return TypedResults.Ok(new ConsentGrantedResponse(issued.ConsentId, null, null, issued.ValidFrom, issued.ValidUntil, issued.Version));
         }
 
-        var (token, hash) = ShareLinks.NewToken();
-        var outcome = await executor.ExecuteAsync(
-            Deciders.Consent,
-            StreamIds.Consent(consentId),
-            new GrantConsent(consentId, me, doctor, snils, body.DoctorOrganization is { } o && o != Guid.Empty ? new OrganizationId(o) : null, scope, body.Purpose, from, until.Value, Convert.ToHexStringLower(hash)),
-            new CommandContext(commandId, PatientHttp.Metadata(http.User, commandId), me.Value, ExpectedVersion.NoStream),
-            ct);
-        var granted = outcome.Events.OfType<ConsentGranted>().Single();
-        PatientHttp.SetETag(http.Response, outcome.Version);
         return TypedResults.Created(
-            $"/api/v1/patients/me/consents/{consentId.Value:D}",
-            new ConsentGrantedResponse(consentId.Value, token, $"{settings.BaseAddress(http.Request)}/api/v1/shared/{token}/documents", granted.ValidFrom, granted.ValidUntil, outcome.Version));
+            $"/api/v1/patients/me/consents/{issued.ConsentId:D}",
+            new ConsentGrantedResponse(issued.ConsentId, token, ConsentRequests.ShareUrl(settings.BaseAddress(http.Request), token), issued.ValidFrom, issued.ValidUntil, issued.Version));
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, ConsentsProjection consents, EventStore.EventStore store, IClock clock, CancellationToken ct)
@@ -164,14 +106,7 @@ public static class ConsentsEndpoints
             return PatientHttp.Forbidden("the token names no patient");
         }
 
-        var now = clock.GetCurrentInstant();
-        var views = new List<ConsentView>();
-        foreach (var row in await consents.ListAsync(me, ct))
-        {
-            var (state, version) = await store.AggregateAsync(Deciders.Consent, row.ConsentId, cancellationToken: ct);
-            views.Add(View(row, state, version, now));
-        }
-
+        var views = await ConsentRequests.ViewsAsync(me, consents, store, clock.GetCurrentInstant(), ct);
         return TypedResults.Ok(views);
     }
 
@@ -191,12 +126,8 @@ public static class ConsentsEndpoints
         var (state, version) = await store.AggregateAsync(Deciders.Consent, row.ConsentId, cancellationToken: ct);
         return PatientHttp.NotModified(http, version)
             ? PatientHttp.NotModifiedResult()
-            : TypedResults.Ok(View(row, state, version, clock.GetCurrentInstant()));
+            : TypedResults.Ok(ConsentRequests.View(row, state, version, clock.GetCurrentInstant()));
     }
-
-    private static ConsentView View(ConsentRow row, ConsentState state, long version, Instant now) =>
-        new(row.ConsentId, state.DoctorName, state.DoctorOrganization?.Value, row.ScopeKind, row.DocumentTypes, row.DocumentIds,
-            state.Purpose, row.ValidFrom, row.ValidUntil, row.RevokedAt, row.StatusAt(now), version);
 
     private static async Task<IResult> RevokeAsync(Guid id, RevokeConsentRequest? body, HttpContext http, ConsentsProjection consents, CommandExecutor executor, CancellationToken ct)
     {

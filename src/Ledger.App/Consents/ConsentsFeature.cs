@@ -8,7 +8,7 @@ public sealed class ConsentsFeature : ILedgerFeature
 {
     public void AddServices(IServiceCollection services)
     {
-        services.AddSingleton<ConsentsProjection>();
+        services.AddSingleton<ConsentsProjection>().AddSingleton<ShareLinkAccess>();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder routes)

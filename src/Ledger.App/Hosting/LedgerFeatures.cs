@@ -7,6 +7,7 @@ using Ledger.App.Health;
 using Ledger.App.Ingestion;
 using Ledger.App.Organizations;
 using Ledger.App.Patients;
+using Ledger.App.Web;
 
 namespace Ledger.App.Hosting;
 
@@ -24,5 +25,6 @@ public static class LedgerFeatures
         new AccessJournalFeature(),
         new AuditFeature(),
         new ComplianceFeature(),
+        new WebFeature(),
     ];
 }

@@ -1,11 +1,9 @@
-using Ledger.App.Hosting;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.Domain.Identifiers;
 using NodaTime;
-using Npgsql;
 
 namespace Ledger.App.Trends;
 
@@ -38,36 +36,12 @@ public static class TrendsEndpoints
     }
 
     /// <summary>One entry per series (LOINC code and unit, as <c>/trends/{loinc}</c> splits them), latest value first.</summary>
-    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource dataSource, LedgerRuntime runtime, CancellationToken ct)
-    {
-        if (PatientHttp.Me(http.User) is not { } me)
-        {
-            return PatientHttp.Forbidden("the token names no patient");
-        }
+    private static async Task<IResult> ListAsync(HttpContext http, TrendQueries queries, CancellationToken ct) =>
+        PatientHttp.Me(http.User) is not { } me
+            ? PatientHttp.Forbidden("the token names no patient")
+            : TypedResults.Ok(new TrendAnalytes(await queries.AnalytesAsync(me.Value, ct)));
 
-        await using var command = dataSource.CreateCommand($"""
-            SELECT loinc, name, unit, count, value, observed_at FROM (
-                SELECT DISTINCT ON (loinc, unit) loinc, name, unit, count(*) OVER (PARTITION BY loinc, unit) AS count, value, observed_at
-                FROM {runtime.Schema}.{TrendProjection.Table}
-                WHERE patient_id = @p
-                ORDER BY loinc, unit, observed_at DESC, document_id DESC, seq DESC) latest
-            ORDER BY observed_at DESC, loinc, unit
-            """);
-        command.Parameters.AddWithValue("p", me.Value);
-        var items = new List<TrendAnalyte>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                items.Add(new TrendAnalyte(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetDecimal(4),
-                    Instant.FromDateTimeUtc(reader.GetFieldValue<DateTime>(5))));
-            }
-        }
-
-        return TypedResults.Ok(new TrendAnalytes(items));
-    }
-
-    private static async Task<IResult> QueryAsync(string loinc, string? period, HttpContext http, NpgsqlDataSource dataSource, LedgerRuntime runtime, IClock clock, CancellationToken ct)
+    private static async Task<IResult> QueryAsync(string loinc, string? period, HttpContext http, TrendQueries queries, IClock clock, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
@@ -80,75 +54,12 @@ public static class TrendsEndpoints
         }
 
         period ??= "all";
-        Duration? window = period switch
+        if (!TrendPeriods.TryWindow(period, out var window))
         {
-            "week" => Duration.FromDays(7),
-            "month" => Duration.FromDays(30),
-            "year" => Duration.FromDays(365),
-            "all" => null,
-            _ => Duration.Zero,
-        };
-        if (window == Duration.Zero)
-        {
-            return ProblemTypes.Invalid("period", "one of week, month, year, all");
+            return ProblemTypes.Invalid("period", "one of " + string.Join(", ", TrendPeriods.All));
         }
 
         var since = window is { } w ? clock.GetCurrentInstant() - w : Instant.MinValue;
-        await using var command = dataSource.CreateCommand($"""
-            SELECT unit, name, value, flag, ref_low, ref_high, ref_text, document_id, observed_at
-            FROM {runtime.Schema}.{TrendProjection.Table}
-            WHERE patient_id = @p AND loinc = @l ORDER BY unit, observed_at, document_id, seq
-            """);
-        command.Parameters.AddWithValue("p", me.Value);
-        command.Parameters.AddWithValue("l", code.Value);
-        var series = new List<TrendSeries>();
-        var points = new List<TrendPoint>();
-        string? unit = null;
-        string name = string.Empty;
-        decimal? previous = null;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                var rowUnit = reader.GetString(0);
-                if (rowUnit != unit)
-                {
-                    Flush();
-                    unit = rowUnit;
-                    previous = null;
-                }
-
-                name = reader.GetString(1);
-                var value = reader.GetDecimal(2);
-                var at = Instant.FromDateTimeUtc(reader.GetFieldValue<DateTime>(8));
-                var point = new TrendPoint(
-                    value,
-                    previous is { } p ? value - p : null,
-                    reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetDecimal(4),
-                    reader.IsDBNull(5) ? null : reader.GetDecimal(5),
-                    reader.IsDBNull(6) ? null : reader.GetString(6),
-                    reader.GetGuid(7),
-                    at);
-                previous = value;
-                if (at >= since)
-                {
-                    points.Add(point);
-                }
-            }
-        }
-
-        Flush();
-        return TypedResults.Ok(new TrendResponse(code.Value, period, series.OrderByDescending(s => s.Points[^1].ObservedAt).ToList()));
-
-        void Flush()
-        {
-            if (unit is not null && points.Count > 0)
-            {
-                series.Add(new TrendSeries(code.Value, unit, name, points.ToList()));
-            }
-
-            points.Clear();
-        }
+        return TypedResults.Ok(new TrendResponse(code.Value, period, await queries.SeriesAsync(me.Value, code, since, ct)));
     }
 }

@@ -92,7 +92,7 @@ public sealed class ErrorFormatTests(ErrorFormatFixture fixture) : IClassFixture
     [InlineData("/api/v1/nothing-here")]
     [InlineData("/api/v1/patients/me/documents/not-a-uuid")]
     [InlineData("/api/v1/patients/me/documents/not-a-uuid/versions")]
-    [InlineData("/")]
+    [InlineData("/no-such-page")]
     public async Task An_unknown_route_is_a_404_ledger_problem(string path)
     {
         var problem = await ProblemAsync(await fixture.Patient.GetAsync(new Uri(path, UriKind.Relative)), HttpStatusCode.NotFound, ProblemTypes.NotFound);
