@@ -1,9 +1,10 @@
-using Ledger.App.Ingestion.Hl7v2;
+using Ledger.App.Ingestion.Hl7v2Mapping;
 using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Identifiers;
 using Ledger.Domain.Results;
 using Ledger.EventStore;
+using Ledger.Hl7v2;
 using NodaTime;
 
 namespace Ledger.App.Ingestion;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Ledger.App.Ingestion.Hl7v2;
 using Ledger.App.Organizations;
+using Ledger.Hl7v2;
 
 namespace Ledger.App.Ingestion;
 
@@ -18,9 +18,6 @@ public sealed record MllpSettings(int? Port, IPAddress? Address = null);
 public sealed class MllpListener(
     MllpSettings settings, Hl7Ingestion ingestion, DeliveryGate gate, OrganizationDirectory directory, IngestionOptions options, ILogger<MllpListener> log) : BackgroundService
 {
-    private const byte Start = 0x0B;
-    private const byte End = 0x1C;
-    private const byte Return = 0x0D;
     private TcpListener? listener;
 
     /// <summary>The bound endpoint once listening (port 0 picks a free one).</summary>
@@ -91,7 +88,7 @@ public sealed class MllpListener(
         try
         {
             var stream = client.GetStream();
-            var reader = new FrameReader(stream, options.MaxMessageBytes);
+            var reader = new MllpFrameReader(stream, options.MaxMessageBytes);
             while (!stoppingToken.IsCancellationRequested)
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -103,13 +100,7 @@ public sealed class MllpListener(
                 }
 
                 var answer = await HandleAsync(frame.Value, remote, stoppingToken);
-                var bytes = Encoding.UTF8.GetBytes(answer);
-                var framed = new byte[bytes.Length + 3];
-                framed[0] = Start;
-                bytes.CopyTo(framed, 1);
-                framed[^2] = End;
-                framed[^1] = Return;
-                await stream.WriteAsync(framed, stoppingToken);
+                await MllpFrame.WriteAsync(stream, Encoding.UTF8.GetBytes(answer), stoppingToken);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -123,15 +114,15 @@ public sealed class MllpListener(
         }
     }
 
-    private async Task<string> HandleAsync(Frame frame, IPAddress? remote, CancellationToken cancellationToken)
+    private async Task<string> HandleAsync(MllpFrame frame, IPAddress? remote, CancellationToken cancellationToken)
     {
-        var header = AckHeader.BestEffort(frame.Bytes.Span);
+        var header = AckHeader.BestEffort(frame.Content.Span);
         if (frame.Oversized)
         {
             return ingestion.Answer(header, new Hl7ParseException(Hl7ErrorKind.Limit, $"frame larger than {options.MaxMessageBytes} bytes")).Ack;
         }
 
-        var organization = await directory.FindByFacilityAsync(SendingFacility(frame.Bytes, header), cancellationToken);
+        var organization = await directory.FindByFacilityAsync(SendingFacility(frame.Content, header), cancellationToken);
         var source = remote?.IsIPv4MappedToIPv6 == true ? remote.MapToIPv4().ToString() : remote?.ToString();
         if (organization is null)
         {
@@ -151,7 +142,7 @@ public sealed class MllpListener(
             return ingestion.Answer(header, new Hl7ParseException(Hl7ErrorKind.Unsupported, $"the organisation may not deliver ({decision.Reason})", "MSH", 1, 4, 207)).Ack;
         }
 
-        return (await ingestion.IngestAsync(organization.OrganizationId, frame.Bytes, null, cancellationToken)).Ack;
+        return (await ingestion.IngestAsync(organization.OrganizationId, frame.Content, null, cancellationToken)).Ack;
     }
 
     /// <summary>MSH-4.1 and MSH-4.2, decoded in the message's character set when it parses, else as sent.</summary>
@@ -172,128 +163,5 @@ public sealed class MllpListener(
     {
         listener?.Dispose();
         base.Dispose();
-    }
-
-    private readonly record struct Frame(ReadOnlyMemory<byte> Bytes, bool Oversized);
-
-    /// <summary>Reads MLLP frames; bytes outside a frame are skipped, a frame past the limit is drained and flagged.</summary>
-    private sealed class FrameReader(Stream stream, int limit)
-    {
-        private readonly byte[] buffer = new byte[64 * 1024];
-        private int position;
-        private int length;
-
-        public async Task<Frame?> ReadAsync(CancellationToken cancellationToken)
-        {
-            // Find the start block.
-            while (true)
-            {
-                if (!await FillAsync(cancellationToken))
-                {
-                    return null;
-                }
-
-                var start = buffer.AsSpan(position, length - position).IndexOf(Start);
-                if (start >= 0)
-                {
-                    position += start + 1;
-                    break;
-                }
-
-                position = length;
-            }
-
-            using var content = new MemoryStream();
-            var oversized = false;
-            while (true)
-            {
-                if (!await FillAsync(cancellationToken))
-                {
-                    return null;
-                }
-
-                // Copy everything up to the next block character at once.
-                var available = buffer.AsSpan(position, length - position);
-                var special = available.IndexOfAny(Start, End);
-                if (special < 0)
-                {
-                    Append(content, available, ref oversized);
-                    position = length;
-                    continue;
-                }
-
-                Append(content, available[..special], ref oversized);
-                position += special + 1;
-                if (available[special] == Start)
-                {
-                    // A new frame began before this one ended: drop the broken one.
-                    content.SetLength(0);
-                    oversized = false;
-                    continue;
-                }
-
-                var next = await NextAsync(cancellationToken);
-                if (next == Return || next < 0)
-                {
-                    return new Frame(content.ToArray(), oversized);
-                }
-
-                if (next == Start)
-                {
-                    // A frame ended without CR and the next began: answer this one; the next is read from scratch.
-                    position--;
-                    return new Frame(content.ToArray(), oversized);
-                }
-
-                Append(content, [End], ref oversized);
-                if (next != End)
-                {
-                    Append(content, [(byte)next], ref oversized);
-                }
-                else
-                {
-                    position--; // an End again: look at it afresh (it may end the frame)
-                }
-            }
-        }
-
-        private void Append(MemoryStream content, ReadOnlySpan<byte> bytes, ref bool oversized)
-        {
-            var room = (int)Math.Max(0, limit - content.Length);
-            if (bytes.Length > room)
-            {
-                oversized = true;
-                bytes = bytes[..room];
-            }
-
-            content.Write(bytes);
-        }
-
-        private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
-        {
-            if (position < length)
-            {
-                return true;
-            }
-
-            length = await stream.ReadAsync(buffer, cancellationToken);
-            position = 0;
-            return length > 0;
-        }
-
-        private async ValueTask<int> NextAsync(CancellationToken cancellationToken)
-        {
-            if (position == length)
-            {
-                length = await stream.ReadAsync(buffer, cancellationToken);
-                position = 0;
-                if (length == 0)
-                {
-                    return -1;
-                }
-            }
-
-            return buffer[position++];
-        }
     }
 }

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text;
 using Ledger.App.Ingestion;
-using Ledger.App.Ingestion.Hl7v2;
+using Ledger.App.Ingestion.Hl7v2Mapping;
 using Ledger.App.Streams;
 using Ledger.Domain.Results;
+using Ledger.Hl7v2;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Xunit;

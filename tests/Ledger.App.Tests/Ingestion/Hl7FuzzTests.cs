@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Ledger.App.Ingestion.Hl7v2;
+using Ledger.App.Ingestion.Hl7v2Mapping;
+using Ledger.Hl7v2;
 using NodaTime;
 using Xunit;
 

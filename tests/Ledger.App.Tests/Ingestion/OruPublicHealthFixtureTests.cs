@@ -1,4 +1,4 @@
-using Ledger.App.Ingestion.Hl7v2;
+using Ledger.App.Ingestion.Hl7v2Mapping;
 using Ledger.App.Ingestion.Parsed;
 using NodaTime;
 using Xunit;

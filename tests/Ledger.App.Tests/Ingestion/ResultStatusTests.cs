@@ -1,8 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Ledger.App.Ingestion.Hl7v2;
+using Ledger.App.Ingestion.Hl7v2Mapping;
 using Ledger.Domain.Results;
+using Ledger.Hl7v2;
 using Xunit;
 
 namespace Ledger.App.Tests.Ingestion;

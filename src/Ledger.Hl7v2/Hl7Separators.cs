@@ -1,9 +1,15 @@
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>
 /// Delimiters from MSH-1 and MSH-2. <c>'\0'</c> marks a delimiter the message does not define
 /// (MSH-2 may omit the escape and subcomponent characters, e.g. <c>^~&amp;</c> has no escape character).
 /// </summary>
+/// <param name="Field">The field separator (MSH-1), usually <c>|</c>.</param>
+/// <param name="Component">The component separator, usually <c>^</c>.</param>
+/// <param name="Repetition">The repetition separator, usually <c>~</c>.</param>
+/// <param name="Escape">The escape character, usually <c>\</c>; <c>'\0'</c> when MSH-2 has none.</param>
+/// <param name="Subcomponent">The subcomponent separator, usually <c>&amp;</c>; <c>'\0'</c> when MSH-2 has none.</param>
+/// <param name="Truncation">The v2.7 truncation character (<c>#</c> in v2.7), kept as data; <c>'\0'</c> when MSH-2 has none.</param>
 public readonly record struct Hl7Separators(
     char Field, char Component, char Repetition, char Escape, char Subcomponent, char Truncation)
 {

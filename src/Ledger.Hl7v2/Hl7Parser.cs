@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>
 /// Parses one ER7 (pipe-delimited) HL7 v2 message from bytes. Pure and bounded: the work is linear in the

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using NodaTime;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>HL7 acknowledgment codes (MSA-1, original mode).</summary>
 public enum AckCode

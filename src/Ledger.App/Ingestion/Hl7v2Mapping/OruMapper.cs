@@ -1,6 +1,7 @@
 using Ledger.App.Ingestion.Parsed;
+using Ledger.Hl7v2;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.App.Ingestion.Hl7v2Mapping;
 
 /// <summary>
 /// Maps a parsed ORU^R01 (v2.3 to 2.5.1) to one <see cref="LabResultDocument"/>: every OBR group becomes a

@@ -1,4 +1,4 @@
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>Level of an <see cref="Hl7Element"/> in the ER7 hierarchy.</summary>
 public enum Hl7Level

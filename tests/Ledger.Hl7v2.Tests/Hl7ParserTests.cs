@@ -1,9 +1,8 @@
 using System.Text;
-using Ledger.App.Ingestion.Hl7v2;
 using NodaTime;
 using Xunit;
 
-namespace Ledger.App.Tests.Ingestion;
+namespace Ledger.Hl7v2.Tests;
 
 public sealed class Hl7ParserTests
 {

@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>
 /// HL7 DTM/TS: <c>YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]</c>. Missing parts are taken as the start of

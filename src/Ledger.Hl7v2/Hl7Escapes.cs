@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>
 /// Escape-sequence decoding, applied when a value is read (<see cref="Hl7Element.Value"/>):

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>A parsed HL7 v2 message: its segments in order, delimiters and character set.</summary>
 public sealed class Hl7Message

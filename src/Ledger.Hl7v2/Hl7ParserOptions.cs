@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>Limits and defaults for parsing and mapping. Exceeding a limit raises <see cref="Hl7ErrorKind.Limit"/>.</summary>
 public sealed record Hl7ParserOptions

@@ -1,11 +1,20 @@
 using System.Text;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>
 /// The inbound MSH values an acknowledgment needs. Field values are kept raw (as sent, in the inbound
 /// delimiters), without segment terminators.
 /// </summary>
+/// <param name="Separators">The inbound delimiters, used to write the ACK.</param>
+/// <param name="SendingApplication">MSH-3 as sent (MSH-5 of the ACK).</param>
+/// <param name="SendingFacility">MSH-4 as sent (MSH-6 of the ACK).</param>
+/// <param name="ReceivingApplication">MSH-5 as sent (MSH-3 of the ACK).</param>
+/// <param name="ReceivingFacility">MSH-6 as sent (MSH-4 of the ACK).</param>
+/// <param name="ControlId">MSH-10, echoed in MSA-2; null when unknown.</param>
+/// <param name="TriggerEvent">MSH-9.2, echoed in the ACK's MSH-9; null when unknown.</param>
+/// <param name="ProcessingId">MSH-11.1 (P when unknown).</param>
+/// <param name="Version">MSH-12.1 (2.5.1 when unknown).</param>
 public sealed record AckHeader(
     Hl7Separators Separators,
     string SendingApplication,

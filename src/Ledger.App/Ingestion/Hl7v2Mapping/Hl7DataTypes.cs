@@ -1,7 +1,7 @@
-using System.Globalization;
 using Ledger.App.Ingestion.Parsed;
+using Ledger.Hl7v2;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.App.Ingestion.Hl7v2Mapping;
 
 /// <summary>Readers for the HL7 v2 composite data types the ORU mapping needs.</summary>
 internal static class Hl7DataTypes
@@ -93,36 +93,6 @@ internal static class Hl7DataTypes
         return new PatientIdentifierCandidate(value, ns, repetition.Component(5).ValueOrNull, universal);
     }
 
-    /// <summary>HL7 NM: optional sign, digits, optional decimal point; parsed as decimal with the invariant culture.</summary>
-    public static bool TryNumber(string? text, out decimal value)
-    {
-        value = 0;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        var t = text.Trim();
-        var digits = 0;
-        for (var i = 0; i < t.Length; i++)
-        {
-            var c = t[i];
-            if (char.IsAsciiDigit(c))
-            {
-                digits++;
-            }
-            else if (!(c == '.' || (i == 0 && c is '+' or '-')))
-            {
-                return false;
-            }
-        }
-
-        return digits > 0
-            && t.Count(c => c == '.') <= 1
-            && decimal.TryParse(
-                t, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value);
-    }
-
     /// <summary>
     /// Reference range: <c>low-high</c>, <c>low&amp;high</c> (subcomponents), <c>low to high</c>, <c>&lt;x</c>,
     /// <c>&lt;=x</c> (high), <c>&gt;x</c>, <c>&gt;=x</c> (low); anything else only as text.
@@ -137,7 +107,7 @@ internal static class Hl7DataTypes
 
         var low = field.Component(1).Subcomponent(1).ValueOrNull;
         var high = field.Component(1).Subcomponent(2).ValueOrNull;
-        if (high is not null && TryNumber(low, out var l1) && TryNumber(high, out var h1))
+        if (high is not null && Hl7Number.TryParse(low, out var l1) && Hl7Number.TryParse(high, out var h1))
         {
             return new ReferenceRange(l1, h1, text);
         }
@@ -156,7 +126,7 @@ internal static class Hl7DataTypes
                 var num = t[prefix.Length..].Trim();
                 var space = num.IndexOf(' ', StringComparison.Ordinal);
                 num = space < 0 ? num : num[..space];
-                if (TryNumber(num, out var v))
+                if (Hl7Number.TryParse(num, out var v))
                 {
                     return isHigh ? new ReferenceRange(null, v, text) : new ReferenceRange(v, null, text);
                 }
@@ -166,13 +136,13 @@ internal static class Hl7DataTypes
         }
 
         var to = t.IndexOf(" to ", StringComparison.OrdinalIgnoreCase);
-        if (to > 0 && TryNumber(t[..to], out var a) && TryNumber(t[(to + 4)..], out var b))
+        if (to > 0 && Hl7Number.TryParse(t[..to], out var a) && Hl7Number.TryParse(t[(to + 4)..], out var b))
         {
             return new ReferenceRange(a, b, text);
         }
 
         var dash = t.IndexOf('-', 1);
-        if (dash > 0 && TryNumber(t[..dash], out var lo) && TryNumber(t[(dash + 1)..], out var hi))
+        if (dash > 0 && Hl7Number.TryParse(t[..dash], out var lo) && Hl7Number.TryParse(t[(dash + 1)..], out var hi))
         {
             return new ReferenceRange(lo, hi, text);
         }

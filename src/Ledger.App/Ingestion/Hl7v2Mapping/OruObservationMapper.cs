@@ -1,7 +1,8 @@
 using Ledger.App.Ingestion.Parsed;
+using Ledger.Hl7v2;
 using NodaTime;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.App.Ingestion.Hl7v2Mapping;
 
 /// <summary>OBX → <see cref="LabObservation"/> (value types, units, ranges, flags, times).</summary>
 internal static class OruObservationMapper
@@ -91,7 +92,7 @@ internal static class OruObservationMapper
         {
             case "NM":
                 var text = rep.Value.Trim();
-                if (!Hl7DataTypes.TryNumber(text, out var number))
+                if (!Hl7Number.TryParse(text, out var number))
                 {
                     throw new Hl7ParseException(
                         Hl7ErrorKind.Invalid, $"OBX-5 '{Clip(text)}' is not a number (value type NM)", "OBX", obx.Index, 5, 102);
@@ -122,7 +123,7 @@ internal static class OruObservationMapper
                 return null;
             }
 
-            return Hl7DataTypes.TryNumber(t, out var n)
+            return Hl7Number.TryParse(t, out var n)
                 ? n
                 : throw new Hl7ParseException(
                     Hl7ErrorKind.Invalid, $"OBX-5 SN component {component} '{Clip(t)}' is not a number", "OBX", obx.Index, 5, 102);

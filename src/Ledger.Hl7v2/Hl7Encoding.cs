@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>
 /// MSH-18 character sets. Supported: <c>UNICODE UTF-8</c> (also <c>UTF-8</c>, <c>UNICODE</c>), <c>ASCII</c>,

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>
 /// One segment. Fields are located once at parse time (their start offsets); repetitions, components and

@@ -1,4 +1,4 @@
-namespace Ledger.App.Ingestion.Hl7v2;
+namespace Ledger.Hl7v2;
 
 /// <summary>What went wrong, so that the transport can pick its answer (HTTP status, ACK code).</summary>
 public enum Hl7ErrorKind
@@ -15,12 +15,13 @@ public enum Hl7ErrorKind
     /// <summary>Message type, trigger event, version or character set not supported (ACK AR).</summary>
     Unsupported,
 
-    /// <summary>Well-formed but the content is invalid for an ORU^R01 lab result (ACK AE).</summary>
+    /// <summary>Well-formed but the content is invalid for what the message is read as, e.g. an ORU^R01 lab result (ACK AE).</summary>
     Invalid,
 }
 
 /// <summary>
-/// The only exception the HL7 v2 parser, mapper and ACK builder throw for bad input. Carries the location
+/// The only exception the HL7 v2 parser and ACK builder throw for bad input, and the one a mapper of parsed messages
+/// throws for content it cannot read. Carries the location
 /// (segment name, its 1-based position in the message counting non-empty segments with MSH = 1, the field
 /// number) and an HL7 table 0357 error code for the ERR segment.
 /// </summary>
