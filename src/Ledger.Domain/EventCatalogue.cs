@@ -2,6 +2,7 @@ using System.Globalization;
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
+using Ledger.Domain.MedicalCard;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -54,6 +55,12 @@ public static class EventCatalogue
         AccessLog<AccessDenied>("access.access_denied.v1", "Someone was refused access to the patient's record."),
         AccessLog<ExportPerformed>("access.export_performed.v1", "Documents of the patient were exported."),
 
+        MedicalCard<ConditionRecorded>("medicalcard.condition_recorded.v1", "A condition was put on the patient's medical card, by a clinic or by the patient."),
+        MedicalCard<ConditionCorrected>("medicalcard.condition_corrected.v1", "The clinic that delivered a condition replaced its content."),
+        MedicalCard<AllergyRecorded>("medicalcard.allergy_recorded.v1", "An allergy or intolerance was put on the patient's medical card, by a clinic or by the patient."),
+        MedicalCard<AllergyCorrected>("medicalcard.allergy_corrected.v1", "The clinic that delivered an allergy replaced its content."),
+        MedicalCard<CardEntryEnteredInError>("medicalcard.entry_entered_in_error.v1", "An entry of the medical card was recorded in error and left the card."),
+
         DeliveryRefusal<DeliveryRefused>("ingestion.delivery_refused.v1", "A delivery was refused before its content was read; stored in the clear (no content)."),
     ];
 
@@ -87,6 +94,9 @@ public static class EventCatalogue
 
     private static EventDescriptor AccessLog<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.AccessKind, true, description);
+
+    private static EventDescriptor MedicalCard<T>(string name, string description) =>
+        new(typeof(T), name, StreamIds.MedicalCardKind, true, description);
 
     private static EventDescriptor DeliveryRefusal<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.DeliveryRefusalKind, false, description);

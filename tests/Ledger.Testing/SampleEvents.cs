@@ -1,6 +1,7 @@
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
+using Ledger.Domain.MedicalCard;
 using ActorId = Ledger.Domain.Identifiers.ActorId;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
@@ -13,6 +14,16 @@ namespace Ledger.Testing;
 /// <summary>One deterministic sample per event type, for the approved-file snapshots.</summary>
 public static class SampleEvents
 {
+    public static readonly Guid CardEntry = new("0192f0a4-7c3e-7d10-8a55-5e7c1b2d3e4f");
+
+    public static ConditionDetails CardCondition { get; } = new(
+        new CardCode("http://hl7.org/fhir/sid/icd-10", "E11.9", "Сахарный диабет 2 типа"), "Сахарный диабет 2 типа", "active", "confirmed",
+        "problem-list-item", new LocalDate(2019, 5, 14), null, "Петрова А. А.", "Петрова А. А.", "Метформин");
+
+    public static AllergyDetails CardAllergy { get; } = new(
+        new CardCode("http://snomed.info/sct", "91936005", "Allergy to penicillin"), "Аллергия на пенициллин", "active", "confirmed",
+        "allergy", "medication", "high", null, "в детстве", "patient", "patient", "крапивница", null);
+
     public static IReadOnlyDictionary<Type, object> ByType { get; } = new object[]
     {
         new PatientRegistered(Patient, PatientName, BirthDate, Sex.Female, Snils, Enp, Email, Phone),
@@ -35,6 +46,11 @@ public static class SampleEvents
         new LabResultArrived(Document, ResolvedPatient, Lab, "MSG-000123", LabReport()),
         new InstrumentalStudyArrived(Document, ResolvedPatient, Clinic, "MSG-000124", Study()),
         new VisitProtocolRecorded(Document, ResolvedPatient, Clinic, "MSG-000125", Visit()),
+        new ConditionRecorded(Patient, CardEntry, CardEntrySource.Clinic, Clinic, "fhir:condition-1", CardCondition, Now),
+        new ConditionCorrected(Patient, CardEntry, "fhir:condition-1", CardCondition with { ClinicalStatus = "resolved" }, Now),
+        new AllergyRecorded(Patient, CardEntry, CardEntrySource.Patient, null, null, CardAllergy, Now),
+        new AllergyCorrected(Patient, CardEntry, "fhir:allergy-1", CardAllergy with { Criticality = "low" }, Now),
+        new CardEntryEnteredInError(Patient, CardEntry, CardEntrySource.Clinic, "fhir:condition-1", null, Now),
         new VaccinationRecorded(Document, PatientRef.Unresolved(Digest), Clinic, "MSG-000126", Vaccination()),
         new ResultCorrected(Document, ResolvedPatient, Lab, "MSG-000127", LabReport(glucose: 5.6m), "Опечатка в значении глюкозы"),
         new ResultStatusChanged(Document, ResolvedPatient, Lab, ResultStatus.Pending, ResultStatus.Ready),

@@ -5,6 +5,7 @@ using Ledger.App.Compliance;
 using Ledger.App.Consents;
 using Ledger.App.Health;
 using Ledger.App.Ingestion;
+using Ledger.App.MedicalCard;
 using Ledger.App.Organizations;
 using Ledger.App.Patients;
 using Ledger.App.Web;
@@ -22,6 +23,7 @@ public static class LedgerFeatures
         new IngestionFeature(),
         new ConsentsFeature(),
         new CabinetFeature(),
+        new MedicalCardFeature(),
         new AccessJournalFeature(),
         new AuditFeature(),
         new ComplianceFeature(),

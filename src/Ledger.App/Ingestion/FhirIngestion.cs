@@ -1,54 +1,62 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Ledger.App.Ingestion.Fhir;
 using Ledger.App.Ingestion.Parsed;
 using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Identifiers;
+using Ledger.Domain.MedicalCard;
 using Ledger.Domain.Results;
 using Ledger.EventStore;
 using NodaTime;
 
 namespace Ledger.App.Ingestion;
 
-/// <summary>The answer to one FHIR delivery: HTTP status and an OperationOutcome.</summary>
+/// <summary>The answer to one FHIR delivery: HTTP status and an OperationOutcome in the format asked for.</summary>
 public sealed record FhirAnswer(int HttpStatus, string OperationOutcome);
 
 /// <summary>
-/// Stores the documents of one FHIR resource or Bundle. Everything is parsed, mapped and checked against the
-/// domain's rules before the first append; then each document is its own append (all-or-nothing per document).
-/// A repeat (same Bundle.identifier or Idempotency-Key) gets the first answer back; without either, documents
-/// are still recognised by their ids (derived from sender, resource type and resource id) and not stored twice.
+/// Stores the documents and medical card entries of one FHIR resource or Bundle (JSON or XML, read with the Firely
+/// SDK). Everything is parsed, mapped and checked against the domain's rules before the first append; then each
+/// document, and each card entry, is its own append. A repeat (same Bundle.identifier or Idempotency-Key) gets the
+/// first answer back; without either, documents and entries are still recognised by their ids (derived from sender,
+/// resource type and resource id) and not stored twice.
 /// </summary>
-public sealed class FhirIngestion(CommandExecutor executor, PatientResolver patients, IngestionTables tables, IngestionOptions options, IClock clock)
+public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStore store, PatientResolver patients, IngestionTables tables, IngestionOptions options, IClock clock)
 {
-    public async Task<FhirAnswer> IngestAsync(Guid sender, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>One append prepared and checked: the id it reports and the append itself (true when it stored something new).</summary>
+    private sealed record Pending(Guid Id, Func<CancellationToken, Task<bool>> Append);
+
+    public async Task<FhirAnswer> IngestAsync(Guid sender, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken cancellationToken) =>
+        await IngestAsync(sender, body, FhirFormat.Json, FhirFormat.Json, idempotencyKey, cancellationToken);
+
+    /// <summary>Reads <paramref name="body"/> in <paramref name="format"/> and answers in <paramref name="answerFormat"/>.</summary>
+    public async Task<FhirAnswer> IngestAsync(Guid sender, ReadOnlyMemory<byte> body, FhirFormat format, FhirFormat answerFormat, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (body.Length > options.MaxFhirBytes)
         {
-            return Issue(StatusCodes.Status413PayloadTooLarge, "too-costly", "", $"document of {body.Length} bytes, at most {options.MaxFhirBytes} allowed");
+            return Issue(StatusCodes.Status413PayloadTooLarge, "too-costly", "", $"document of {body.Length} bytes, at most {options.MaxFhirBytes} allowed", answerFormat);
         }
 
         FhirIngestResult read;
         try
         {
-            read = FhirReader.Read(body, FhirReaderOptions.Default with { MaxBytes = options.MaxFhirBytes, MaxObservations = options.MaxObservations });
+            read = FhirDeliveryReader.Read(body, format, FhirDeliveryOptions.Default with { MaxBytes = options.MaxFhirBytes, MaxObservations = options.MaxObservations });
         }
         catch (FhirValidationException e)
         {
-            return new FhirAnswer(e.IsLimit ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, e.ToOperationOutcomeJson());
+            return new FhirAnswer(e.IsLimit ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, e.ToOperationOutcome(answerFormat));
         }
 
-        var key = idempotencyKey is { Length: > 0 } k ? "idempotency-key\n" + k : BundleKey(body);
+        var key = idempotencyKey is { Length: > 0 } k ? "idempotency-key\n" + k : read.BundleIdentifier is { } bundle ? "bundle-identifier\n" + bundle : null;
         if (key is not null && await tables.FindOutcomeAsync(sender, key, cancellationToken) is { } stored)
         {
-            return new FhirAnswer(StatusCodes.Status200OK, stored.Body);
+            return new FhirAnswer(StatusCodes.Status200OK, OperationOutcomeWriter.Convert(stored.Body, answerFormat));
         }
 
-        List<(DocumentId Id, ResultCommand Command, Guid EncryptFor)> commands;
+        List<Pending> pending;
         try
         {
-            commands = await PrepareAsync(sender, read, body, cancellationToken);
+            pending = await PrepareAsync(sender, read, body, cancellationToken);
         }
         catch (IngestionError e)
         {
@@ -58,128 +66,149 @@ public sealed class FhirIngestion(CommandExecutor executor, PatientResolver pati
                 IngestionErrorKind.Rejected => StatusCodes.Status422UnprocessableEntity,
                 _ => StatusCodes.Status400BadRequest,
             };
-            return Issue(errorStatus, e.Kind == IngestionErrorKind.TooLarge ? "too-costly" : "value", e.Field, e.Reason);
+            return Issue(errorStatus, e.Kind == IngestionErrorKind.TooLarge ? "too-costly" : "value", e.Field, e.Reason, answerFormat);
         }
         catch (DomainValidationException e)
         {
-            return Issue(StatusCodes.Status400BadRequest, "value", e.Field, e.Reason);
+            return Issue(StatusCodes.Status400BadRequest, "value", e.Field, e.Reason, answerFormat);
         }
         catch (DomainRejection e)
         {
-            return Issue(StatusCodes.Status422UnprocessableEntity, "business-rule", e.Code, e.Message);
+            return Issue(StatusCodes.Status422UnprocessableEntity, "business-rule", e.Code, e.Message, answerFormat);
         }
 
         var created = 0;
-        foreach (var (id, command, encryptFor) in commands)
+        foreach (var append in pending)
         {
-            var commandId = IngestionTables.Derive("command", sender.ToString("N"), id.Value.ToString("N"));
-            var outcome = await executor.ExecuteAsync(
-                Deciders.Result,
-                StreamIds.Result(id),
-                command,
-                new CommandContext(commandId, new EventMetadata(CorrelationId: commandId, ActorKind: "organization", ActorId: sender.ToString("D")), encryptFor),
-                cancellationToken);
-            created += outcome.Events.Count > 0 && !outcome.AlreadyStored ? 1 : 0;
+            created += await append.Append(cancellationToken) ? 1 : 0;
         }
 
-        var body201 = OperationOutcomeWriter.Write(
-            [new FhirIssue(FhirIssueSeverity.Warning, "informational", "", $"stored {commands.Count} document(s): {string.Join(", ", commands.Select(c => c.Id))}")])
-            .Replace("\"severity\":\"warning\"", "\"severity\":\"information\"", StringComparison.Ordinal);
+        // Stored (and compared) as JSON; a repeat is answered in the format it asks for.
+        var body201 = OperationOutcomeWriter.Information($"stored {pending.Count} document(s): {string.Join(", ", pending.Select(c => c.Id))}");
         var status = created > 0 ? StatusCodes.Status201Created : StatusCodes.Status200OK;
         if (key is not null)
         {
             var first = await tables.SaveOutcomeAsync(sender, key, new StoredOutcome(status.ToString(System.Globalization.CultureInfo.InvariantCulture), body201), cancellationToken);
-            return new FhirAnswer(first.Body == body201 ? status : StatusCodes.Status200OK, first.Body);
+            return new FhirAnswer(first.Body == body201 ? status : StatusCodes.Status200OK, OperationOutcomeWriter.Convert(first.Body, answerFormat));
         }
 
-        return new FhirAnswer(status, body201);
+        return new FhirAnswer(status, OperationOutcomeWriter.Convert(body201, answerFormat));
     }
 
-    private async Task<List<(DocumentId, ResultCommand, Guid)>> PrepareAsync(Guid sender, FhirIngestResult read, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async Task<List<Pending>> PrepareAsync(Guid sender, FhirIngestResult read, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var senderId = new OrganizationId(sender);
         var contentHash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
         var now = clock.GetCurrentInstant();
-        var commands = new List<(DocumentId, ResultCommand, Guid)>();
+        var pending = new List<Pending>();
         var index = 0;
 
-        DocumentId IdFor(string type, string? sourceId) =>
-            new(IngestionTables.Derive("fhir", sender.ToString("N"), type, sourceId ?? $"{contentHash}#{index}"));
+        Guid IdFor(string type, string? sourceId) =>
+            IngestionTables.Derive("fhir", sender.ToString("N"), type, sourceId ?? $"{contentHash}#{index}");
 
         foreach (var lab in read.LabResults)
         {
             index++;
             var patient = await patients.ResolveAsync(sender, lab.PatientIdentifiers, lab.SubjectReference, "DiagnosticReport.subject", cancellationToken);
-            var id = IdFor("lab", lab.SourceId);
-            Add(new RecordLabResult(id, patient.Patient, senderId, DeliveryId(id), LabReportMapping.ToReport(lab, sender, options), LabReportMapping.Release(lab)), id, patient);
+            var id = new DocumentId(IdFor("lab", lab.SourceId));
+            AddResult(new RecordLabResult(id, patient.Patient, senderId, DeliveryId(id.Value), LabReportMapping.ToReport(lab, sender, options), LabReportMapping.Release(lab)), id, patient);
         }
 
         foreach (var study in read.InstrumentalStudies)
         {
             index++;
             var patient = await patients.ResolveAsync(sender, study.PatientIdentifiers, study.SubjectReference, "DiagnosticReport.subject", cancellationToken);
-            var id = IdFor("study", study.SourceId);
-            Add(new RecordInstrumentalStudy(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToStudy(study, options), ClinicalDocumentMapping.Release(study)), id, patient);
+            var id = new DocumentId(IdFor("study", study.SourceId));
+            AddResult(new RecordInstrumentalStudy(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToStudy(study, options), ClinicalDocumentMapping.Release(study)), id, patient);
         }
 
         foreach (var vaccination in read.Vaccinations)
         {
             index++;
             var patient = await patients.ResolveAsync(sender, vaccination.PatientIdentifiers, vaccination.SubjectReference, "Immunization.patient", cancellationToken);
-            var id = IdFor("vaccination", vaccination.SourceId);
-            Add(new RecordVaccination(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToVaccination(vaccination, sender), ClinicalDocumentMapping.Release(vaccination)), id, patient);
+            var id = new DocumentId(IdFor("vaccination", vaccination.SourceId));
+            AddResult(new RecordVaccination(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToVaccination(vaccination, sender), ClinicalDocumentMapping.Release(vaccination)), id, patient);
         }
 
         foreach (var visit in read.VisitProtocols)
         {
             index++;
             var patient = await patients.ResolveAsync(sender, visit.PatientIdentifiers, visit.SubjectReference, "Composition.subject", cancellationToken);
-            var id = IdFor("visit", visit.SourceId);
-            Add(new RecordVisitProtocol(id, patient.Patient, senderId, DeliveryId(id), ClinicalDocumentMapping.ToVisit(visit), ClinicalDocumentMapping.Release(visit)), id, patient);
+            var id = new DocumentId(IdFor("visit", visit.SourceId));
+            AddResult(new RecordVisitProtocol(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToVisit(visit), ClinicalDocumentMapping.Release(visit)), id, patient);
         }
 
-        if (commands.Count == 0)
+        foreach (var condition in read.Conditions)
         {
-            throw new IngestionError(IngestionErrorKind.Rejected, "resourceType", "nothing deliverable: send a DiagnosticReport, Observation, Immunization or Composition");
+            index++;
+            var patient = await CardPatientAsync(sender, condition.PatientIdentifiers, condition.SubjectReference, "Condition.subject", cancellationToken);
+            var id = IdFor("condition", condition.SourceId);
+            await AddCardAsync(new RecordCondition(patient, id, senderId, DeliveryId(id), MedicalCardMapping.ToCondition(condition)));
         }
 
-        return commands;
+        foreach (var allergy in read.Allergies)
+        {
+            index++;
+            var patient = await CardPatientAsync(sender, allergy.PatientIdentifiers, allergy.SubjectReference, "AllergyIntolerance.patient", cancellationToken);
+            var id = IdFor("allergy", allergy.SourceId);
+            await AddCardAsync(new RecordAllergy(patient, id, senderId, DeliveryId(id), MedicalCardMapping.ToAllergy(allergy)));
+        }
 
-        void Add(ResultCommand command, DocumentId id, ResolvedPatient patient)
+        if (pending.Count == 0)
+        {
+            throw new IngestionError(IngestionErrorKind.Rejected, "resourceType", "nothing deliverable: send a DiagnosticReport, Observation, Immunization, Composition, Condition or AllergyIntolerance");
+        }
+
+        return pending;
+
+        void AddResult(ResultCommand command, DocumentId id, ResolvedPatient patient)
         {
             // Checks the domain's rules now, so that a bad document stops the whole bundle before any append.
             ResultDecider.Decide(command, ResultState.Initial, now);
-            commands.Add((id, command, patient.EncryptFor));
-        }
-    }
-
-    private static string DeliveryId(DocumentId id) => "fhir:" + id.Value.ToString("N");
-
-    /// <summary>The Bundle.identifier (system|value) when the body is a Bundle that has one.</summary>
-    private static string? BundleKey(ReadOnlyMemory<byte> body)
-    {
-        try
-        {
-            var span = body.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? body[3..] : body;
-            using var json = JsonDocument.Parse(span);
-            var root = json.RootElement;
-            if (root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("resourceType", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "Bundle"
-                && root.TryGetProperty("identifier", out var identifier) && identifier.ValueKind == JsonValueKind.Object
-                && identifier.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.String)
+            pending.Add(new Pending(id.Value, async ct =>
             {
-                var system = identifier.TryGetProperty("system", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-                return $"bundle-identifier\n{system}|{value.GetString()}";
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            return null;
+                var outcome = await executor.ExecuteAsync(Deciders.Result, StreamIds.Result(id), command, Context(id.Value, patient.EncryptFor, null), ct);
+                return outcome.Events.Count > 0 && !outcome.AlreadyStored;
+            }));
         }
 
-        return null;
+        async Task AddCardAsync(MedicalCardCommand command)
+        {
+            // The card's rules depend on what is on it (a correction, an entry recorded in error): checked against its state now.
+            var stream = StreamIds.MedicalCard(command.Patient);
+            var (state, _) = await store.AggregateAsync(Deciders.MedicalCard, stream, cancellationToken: cancellationToken);
+            MedicalCardDecider.Decide(command, state, now);
+            pending.Add(new Pending(command.EntryId, async ct =>
+            {
+                var outcome = await executor.ExecuteAsync(Deciders.MedicalCard, stream, command, Context(command.EntryId, command.Patient.Value, contentHash), ct);
+                return outcome.Events.Count > 0 && !outcome.AlreadyStored;
+            }));
+        }
+
+        // A document's command id is its id (a redelivery is a repeat); a card entry's also names the content, so
+        // that a redelivery with other content is decided again (a correction).
+        CommandContext Context(Guid id, Guid encryptFor, string? content)
+        {
+            var commandId = content is null
+                ? IngestionTables.Derive("command", sender.ToString("N"), id.ToString("N"))
+                : IngestionTables.Derive("command", sender.ToString("N"), id.ToString("N"), content);
+            return new CommandContext(commandId, new EventMetadata(CorrelationId: commandId, ActorKind: "organization", ActorId: sender.ToString("D")), encryptFor);
+        }
     }
 
-    private static FhirAnswer Issue(int status, string code, string expression, string message) =>
-        new(status, OperationOutcomeWriter.Write([new FhirIssue(FhirIssueSeverity.Error, code, expression, message)]));
+    /// <summary>
+    /// A medical card belongs to a cabinet: an entry for a patient without one (an identifier no cabinet has yet) is
+    /// refused rather than kept waiting, since the card is keyed by the patient.
+    /// </summary>
+    private async Task<PatientId> CardPatientAsync(Guid sender, IReadOnlyList<PatientIdentifierCandidate> identifiers, string? subject, string field, CancellationToken cancellationToken)
+    {
+        var resolved = await patients.ResolveAsync(sender, identifiers, subject, field, cancellationToken);
+        return resolved.Patient.PatientId
+            ?? throw new IngestionError(IngestionErrorKind.Rejected, field, "the patient has no cabinet: a medical card entry needs a registered patient (СНИЛС or ЕНП of a cabinet)");
+    }
+
+    private static string DeliveryId(Guid id) => "fhir:" + id.ToString("N");
+
+    private static FhirAnswer Issue(int status, string code, string expression, string message, FhirFormat format) =>
+        new(status, OperationOutcomeWriter.Write([new FhirIssue(FhirIssueSeverity.Error, code, expression, message)], format));
 }

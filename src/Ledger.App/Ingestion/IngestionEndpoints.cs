@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
+using Ledger.App.Ingestion.Fhir;
 using Ledger.App.Patients;
 using Ledger.App.Security;
 using Ledger.App.Streams;
@@ -20,10 +21,11 @@ namespace Ledger.App.Ingestion;
 public static class IngestionEndpoints
 {
     public const string Hl7ContentType = "application/hl7-v2";
-    public const string FhirContentType = "application/fhir+json";
+    public const string FhirContentType = FhirMediaTypes.Json;
+    public const string FhirXmlContentType = FhirMediaTypes.Xml;
 
     private static readonly string[] Hl7Types = [Hl7ContentType, "x-application/hl7-v2+er7", "text/plain"];
-    private static readonly string[] FhirTypes = [FhirContentType, "application/json"];
+    private static readonly string[] FhirTypes = [FhirContentType, "application/json", FhirXmlContentType];
 
     private static readonly ApiParameter IdempotencyParameter = new(
         "Idempotency-Key", "Up to 200 characters: a repeat with the same key gets the first answer back.", ApiParameterSource.Header, Example: "delivery-2026-03-02-0042");
@@ -40,13 +42,13 @@ public static class IngestionEndpoints
             .AnswersWith(StatusCodes.Status422UnprocessableEntity, "An AE ACK: the ledger refuses the content.", "Hl7Message", Hl7ContentType)
             .Parameters(IdempotencyParameter).Problems(StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/fhir", FhirAsync)
-            .WithName("deliverFhir").WithSummary("Deliver a FHIR R4 resource or Bundle; the answer is an OperationOutcome")
+            .WithName("deliverFhir").WithSummary("Deliver a FHIR R4 resource or Bundle, JSON or XML; the answer is an OperationOutcome")
             .Accepts<System.Text.Json.JsonElement>(FhirTypes[0], FhirTypes[1..])
-            .AnswersWith(StatusCodes.Status200OK, "Nothing new was stored (a repeat).", "OperationOutcome", FhirContentType)
-            .AnswersWith(StatusCodes.Status201Created, "The documents were stored.", "OperationOutcome", FhirContentType)
-            .AnswersWith(StatusCodes.Status400BadRequest, "The content is not valid; each issue names the element (FHIRPath).", "OperationOutcome", FhirContentType)
-            .AnswersWith(StatusCodes.Status413PayloadTooLarge, "The content is over a limit.", "OperationOutcome", FhirContentType)
-            .AnswersWith(StatusCodes.Status422UnprocessableEntity, "The ledger refuses the content (a business rule).", "OperationOutcome", FhirContentType)
+            .AnswersWith(StatusCodes.Status200OK, "Nothing new was stored (a repeat).", "OperationOutcome", FhirContentType, FhirXmlContentType)
+            .AnswersWith(StatusCodes.Status201Created, "The documents were stored.", "OperationOutcome", FhirContentType, FhirXmlContentType)
+            .AnswersWith(StatusCodes.Status400BadRequest, "The content is not valid; each issue names the element (FHIRPath).", "OperationOutcome", FhirContentType, FhirXmlContentType)
+            .AnswersWith(StatusCodes.Status413PayloadTooLarge, "The content is over a limit.", "OperationOutcome", FhirContentType, FhirXmlContentType)
+            .AnswersWith(StatusCodes.Status422UnprocessableEntity, "The ledger refuses the content (a business rule).", "OperationOutcome", FhirContentType, FhirXmlContentType)
             .Parameters(IdempotencyParameter).Problems(StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/documents/{id:guid}/confirm", ConfirmAsync)
             .WithName("confirmDocument").WithSummary("The sender confirms a final document signed by the responsible specialist outside its message")
@@ -115,9 +117,37 @@ public static class IngestionEndpoints
             return refused;
         }
 
+        var format = string.Equals(http.Request.ContentType?.Split(';')[0].Trim(), FhirXmlContentType, StringComparison.OrdinalIgnoreCase) ? FhirFormat.Xml : FhirFormat.Json;
+        var answerFormat = AnswerFormat(http.Request, format);
         var body = await ReadAsync(http, options.MaxFhirBytes, cancellationToken);
-        var answer = await ingestion.IngestAsync(http.User.SubjectId()!.Value, body, IdempotencyKey(http), cancellationToken);
-        return Results.Text(answer.OperationOutcome, FhirContentType, Encoding.UTF8, answer.HttpStatus);
+        var answer = await ingestion.IngestAsync(http.User.SubjectId()!.Value, body, format, answerFormat, IdempotencyKey(http), cancellationToken);
+        return Results.Text(answer.OperationOutcome, FhirMediaTypes.Of(answerFormat), Encoding.UTF8, answer.HttpStatus);
+    }
+
+    /// <summary>
+    /// The OperationOutcome's format: the one <c>Accept</c> prefers of FHIR JSON and FHIR XML (<c>application/json</c>
+    /// and <c>application/xml</c> count as them), else the delivery's own.
+    /// </summary>
+    private static FhirFormat AnswerFormat(HttpRequest request, FhirFormat delivered)
+    {
+        var best = (Format: delivered, Quality: 0.0);
+        foreach (var value in request.GetTypedHeaders().Accept)
+        {
+            var media = value.MediaType.Value;
+            FhirFormat? format = media switch
+            {
+                _ when string.Equals(media, FhirMediaTypes.Json, StringComparison.OrdinalIgnoreCase) || string.Equals(media, "application/json", StringComparison.OrdinalIgnoreCase) => FhirFormat.Json,
+                _ when string.Equals(media, FhirMediaTypes.Xml, StringComparison.OrdinalIgnoreCase) || string.Equals(media, "application/xml", StringComparison.OrdinalIgnoreCase) => FhirFormat.Xml,
+                _ => null,
+            };
+            var quality = value.Quality ?? 1.0;
+            if (format is { } f && quality > best.Quality)
+            {
+                best = (f, quality);
+            }
+        }
+
+        return best.Format;
     }
 
     private static async Task<IResult?> GateAsync(HttpContext http, DeliveryGate gate, string transport, CancellationToken cancellationToken)

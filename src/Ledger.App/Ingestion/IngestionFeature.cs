@@ -33,6 +33,7 @@ public sealed class IngestionFeature : ILedgerFeature
         });
         services.AddSingleton<MllpListener>();
         services.AddHostedService(sp => sp.GetRequiredService<MllpListener>());
+        services.AddHostedService<FhirWarmUp>();
     }
 
     public void MapEndpoints(IEndpointRouteBuilder routes) => IngestionEndpoints.Map(routes);
@@ -41,4 +42,16 @@ public sealed class IngestionFeature : ILedgerFeature
         [services.GetRequiredService<IngestionTables>(), services.GetRequiredService<PendingResultsTrigger>()];
 
     public IEnumerable<Type> MessageHandlers => [typeof(ResolvePendingResultsHandler), typeof(ResolvePendingDocumentHandler)];
+}
+
+/// <summary>Loads Firely's R4 model in the background when the server starts (<see cref="Fhir.FhirDeliveryReader.WarmUp"/>).</summary>
+internal sealed class FhirWarmUp : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = Task.Run(Fhir.FhirDeliveryReader.WarmUp, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -9,7 +9,7 @@ namespace Ledger.App.Tests.Ingestion;
 
 public sealed class FhirFixtureTests
 {
-    private static FhirIngestResult Read(string name) => FhirReader.Read(Fixtures.Fhir(name));
+    private static FhirIngestResult Read(string name) => FhirDeliveryReader.Read(Fixtures.Fhir(name));
 
     private static UnitOfMeasure Ucum(string code, string text) => new(code, text, CodeSystems.Ucum);
 
@@ -98,7 +98,7 @@ public sealed class FhirFixtureTests
             entries.Add(new JsonObject { ["resource"] = JsonNode.Parse(Fixtures.Fhir(f)) });
         }
 
-        var result = FhirReader.Read(Encoding.UTF8.GetBytes(bundle.ToJsonString()));
+        var result = FhirDeliveryReader.Read(Encoding.UTF8.GetBytes(bundle.ToJsonString()));
         var doc = Assert.Single(result.LabResults);
         Assert.Equal(
             [new PatientIdentifierCandidate("738472983", null, null, "urn:oid:2.16.840.1.113883.2.4.6.3")],
@@ -167,6 +167,6 @@ public sealed class FhirFixtureTests
         var issue = Assert.Single(ex.Issues);
         Assert.Equal(new FhirIssue(
             FhirIssueSeverity.Error, "not-supported", type,
-            $"{type} is not a deliverable resource: send a DiagnosticReport, Observation, Immunization or Composition, alone or in a Bundle"), issue);
+            $"{type} is not a deliverable resource: send a DiagnosticReport, Observation, Immunization, Composition, Condition or AllergyIntolerance, alone or in a Bundle"), issue);
     }
 }

@@ -1,3 +1,4 @@
+using Ledger.Domain.MedicalCard;
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
@@ -41,6 +42,9 @@ public sealed class EvolveTests
                 StreamIds.ConsentKind => ConsentState.Evolve(ConsentState.Initial, (IConsentEvent)sample),
                 StreamIds.AccessKind => AccessState.Evolve(AccessState.Initial, (IAccessEvent)sample),
                 StreamIds.DeliveryRefusalKind => DeliveryRefusalState.Evolve(DeliveryRefusalState.Initial, (IDeliveryRefusalEvent)sample),
+                // A correction or an entry in error follows the entry it changes.
+                StreamIds.MedicalCardKind => MedicalCardState.Evolve(
+                    MedicalCardState.Evolve(MedicalCardState.Initial, (IMedicalCardEvent)SampleEvents.ByType[typeof(ConditionRecorded)]), (IMedicalCardEvent)sample),
                 _ => throw new InvalidOperationException(descriptor.StreamKind),
             };
             Assert.NotNull(state);

@@ -105,7 +105,7 @@ internal static class ApiSchemas
     public static OpenApiSchema OperationOutcome() => new()
     {
         Type = JsonSchemaType.Object,
-        Description = "A FHIR R4 OperationOutcome: what was stored, or each issue with the FHIRPath of the element at fault.",
+        Description = "A FHIR R4 OperationOutcome (JSON, or XML when the delivery was XML or Accept asks for it): what was stored, or each issue with the FHIRPath of the element at fault.",
         Required = new HashSet<string> { "resourceType", "issue" },
         Properties = new Dictionary<string, IOpenApiSchema>
         {
@@ -123,6 +123,21 @@ internal static class ApiSchemas
                         ["code"] = new OpenApiSchema { Type = JsonSchemaType.String },
                         ["diagnostics"] = new OpenApiSchema { Type = JsonSchemaType.String },
                         ["expression"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        ["extension"] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Array,
+                            Description = "The line and column of the issue in the delivered text, when known (FHIR's operationoutcome-issue-line and -col).",
+                            Items = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Object,
+                                Required = new HashSet<string> { "url" },
+                                Properties = new Dictionary<string, IOpenApiSchema>
+                                {
+                                    ["url"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                                    ["valueInteger"] = new OpenApiSchema { Type = JsonSchemaType.Integer },
+                                },
+                            },
+                        },
                     },
                 },
             },

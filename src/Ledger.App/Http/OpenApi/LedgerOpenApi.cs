@@ -89,6 +89,7 @@ public static class LedgerOpenApi
         ["Patients"] = "Registration of a cabinet and the patient's own profile, thresholds, contacts and delivery preferences; erasure.",
         ["Cabinet"] = "The patient's documents, newest first, with their versions.",
         ["Trends"] = "The values of one analyte over time.",
+        ["Medical card"] = "The patient's chronic conditions and allergies, clinic-delivered and self-reported.",
         ["Consents"] = "Consents to a doctor and the share links that stand for them.",
         ["Access journal"] = "Who saw or was refused the patient's record.",
         ["Audit"] = "Auditors' time travel over streams, consents and access histories.",

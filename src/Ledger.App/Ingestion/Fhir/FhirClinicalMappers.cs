@@ -1,3 +1,4 @@
+using Hl7.Fhir.Model;
 using Ledger.App.Ingestion.Parsed;
 
 namespace Ledger.App.Ingestion.Fhir;
@@ -5,37 +6,47 @@ namespace Ledger.App.Ingestion.Fhir;
 /// <summary>Immunization → vaccination; Composition → visit protocol.</summary>
 internal static class FhirClinicalMappers
 {
-    public static VaccinationDocument Vaccination(FhirNode imm, FhirResourceIndex index)
+    public static VaccinationDocument Vaccination(FhirSource source, FhirReferences index, FhirIssues issues)
     {
-        var status = imm.RequiredString("status");
-        var vaccine = imm.Object("vaccineCode");
-        if (vaccine is null)
+        var imm = (Immunization)source.Resource;
+        var path = source.Path;
+        var offset = issues.Options.DefaultOffset;
+        var status = FhirValues.Required(FhirValues.Code(imm.StatusElement), issues, path + ".status");
+        FhirValues.Required(imm.VaccineCode, issues, path + ".vaccineCode");
+
+        var (occurredAt, occurrenceText) = imm.Occurrence switch
         {
-            imm.Issues.Error("required", imm.Path + ".vaccineCode", "is required");
+            FhirDateTime dt => (FhirValues.Moment(dt, offset), (string?)null),
+            FhirString s => (null, FhirValues.Text(s)),
+            _ => (null, null),
+        };
+        if (imm.Occurrence is null)
+        {
+            issues.Error("required", path + ".occurrence", "occurrenceDateTime or occurrenceString is required");
         }
 
-        var occurredAt = imm.DateTime("occurrenceDateTime");
-        var occurrenceText = imm.String("occurrenceString");
-        if (occurredAt is null && occurrenceText is null && imm.Child("occurrenceDateTime") is null)
-        {
-            imm.Issues.Error("required", imm.Path + ".occurrence[x]", "occurrenceDateTime or occurrenceString is required");
-        }
-
-        var dose = imm.Array("protocolApplied").Select(p => p.IntegerText("doseNumberPositiveInt") ?? p.String("doseNumberString")).FirstOrDefault();
-        var patient = imm.Object("patient");
+        var dose = imm.ProtocolApplied
+            .Where(p => p is not null)
+            .Select(p => p.DoseNumber switch
+            {
+                PositiveInt n => FhirValues.Integer(n),
+                FhirString s => FhirValues.Text(s),
+                _ => null,
+            })
+            .FirstOrDefault();
         return new VaccinationDocument(
-            imm.String("id"),
-            patient?.String("reference"),
-            index.PatientIdentifiers(patient, imm),
+            FhirValues.Id(imm),
+            FhirValues.Reference(imm.Patient),
+            index.PatientIdentifiers(imm.Patient, source),
             status,
             occurredAt,
             occurrenceText,
-            vaccine is { } v ? FhirNode.ReadConcept(v, null).Primary : null,
-            vaccine?.String("text"),
-            imm.String("lotNumber"),
-            imm.Party("manufacturer"),
+            FhirValues.Concept(imm.VaccineCode),
+            FhirValues.Text(imm.VaccineCode?.TextElement),
+            FhirValues.Text(imm.LotNumberElement),
+            FhirValues.Party(imm.Manufacturer),
             dose,
-            imm.Array("performer").Select(p => p.Object("actor")).OfType<FhirNode>().Select(FhirNode.ReadParty).OfType<ResponsibleParty>().ToArray());
+            imm.Performer.Where(p => p is not null).Select(p => FhirValues.Party(p.Actor)).OfType<ResponsibleParty>().ToArray());
     }
 
     /// <summary>
@@ -43,37 +54,34 @@ internal static class FhirClinicalMappers
     /// with a type, date, author(s) and titled narrative sections, which is what a visit protocol is. Section text is
     /// kept as the narrative XHTML (<c>section.text.div</c>) exactly as sent.
     /// </summary>
-    public static VisitProtocolDocument VisitProtocol(FhirNode comp, FhirResourceIndex index)
+    public static VisitProtocolDocument VisitProtocol(FhirSource source, FhirReferences index, FhirIssues issues)
     {
-        var type = comp.Object("type");
-        if (type is null)
+        var comp = (Composition)source.Resource;
+        var path = source.Path;
+        FhirValues.Required(comp.Type, issues, path + ".type");
+        var date = FhirValues.Moment(comp.DateElement, issues.Options.DefaultOffset);
+        if (comp.DateElement is null)
         {
-            comp.Issues.Error("required", comp.Path + ".type", "is required");
+            issues.Error("required", path + ".date", "is required");
         }
 
-        var date = comp.DateTime("date");
-        if (comp.Child("date") is null)
-        {
-            comp.Issues.Error("required", comp.Path + ".date", "is required");
-        }
-
-        var authors = comp.Array("author").Select(FhirNode.ReadParty).OfType<ResponsibleParty>().ToArray();
+        var authors = comp.Author.Select(FhirValues.Party).OfType<ResponsibleParty>().ToArray();
         if (authors.Length == 0)
         {
-            comp.Issues.Error("required", comp.Path + ".author", "at least one author is required");
+            issues.Error("required", path + ".author", "at least one author is required");
         }
 
-        var sections = comp.Array("section")
-            .Select(s => new VisitProtocolSection(s.String("title"), s.Concept("code"), s.Object("text")?.String("div")))
+        var sections = comp.Section
+            .Where(s => s is not null)
+            .Select(s => new VisitProtocolSection(FhirValues.Text(s.TitleElement), FhirValues.Concept(s.Code), s.Text?.Div is { Length: > 0 } div ? div : null))
             .ToArray();
-        var subject = comp.Object("subject");
         return new VisitProtocolDocument(
-            comp.String("id"),
-            subject?.String("reference"),
-            index.PatientIdentifiers(subject, comp),
-            comp.RequiredString("status"),
-            type is { } t ? FhirNode.ReadConcept(t, null).Primary : null,
-            comp.String("title"),
+            FhirValues.Id(comp),
+            FhirValues.Reference(comp.Subject),
+            index.PatientIdentifiers(comp.Subject, source),
+            FhirValues.Required(FhirValues.Code(comp.StatusElement), issues, path + ".status"),
+            FhirValues.Concept(comp.Type),
+            FhirValues.Text(comp.TitleElement),
             date,
             authors,
             sections);

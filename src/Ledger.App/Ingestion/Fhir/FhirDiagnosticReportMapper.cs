@@ -1,3 +1,4 @@
+using Hl7.Fhir.Model;
 using Ledger.App.Ingestion.Parsed;
 
 namespace Ledger.App.Ingestion.Fhir;
@@ -24,39 +25,38 @@ internal static class FhirDiagnosticReportMapper
         Imaging,
     }
 
-    public static Kind Classify(FhirNode report)
+    public static Kind Classify(DiagnosticReport report)
     {
         var kind = Kind.Unknown;
-        foreach (var category in report.Array("category"))
+        foreach (var coding in report.Category.Where(c => c is not null).SelectMany(c => c.Coding).Where(c => c is not null))
         {
-            foreach (var coding in category.Array("coding"))
+            var code = FhirValues.Text(coding.CodeElement);
+            var system = FhirValues.Text(coding.SystemElement);
+            if (system == Dicom || (code == "LP29684-5" && system == CodeSystems.Loinc) || ImagingSections.Contains(code))
             {
-                var code = coding.String("code");
-                var system = coding.String("system");
-                if (system == Dicom || (code == "LP29684-5" && system == CodeSystems.Loinc) || ImagingSections.Contains(code))
-                {
-                    return Kind.Imaging;
-                }
+                return Kind.Imaging;
+            }
 
-                if (LabSections.Contains(code))
-                {
-                    kind = Kind.Lab;
-                }
+            if (LabSections.Contains(code))
+            {
+                kind = Kind.Lab;
             }
         }
 
         return kind;
     }
 
-    public static LabResultDocument Lab(FhirNode report, FhirResourceIndex index, HashSet<string> usedObservations)
+    public static LabResultDocument Lab(FhirSource source, FhirReferences index, FhirIssues issues, HashSet<Resource> usedObservations)
     {
+        var report = (DiagnosticReport)source.Resource;
         var observations = new List<LabObservation>();
         var unresolved = new List<string>();
-        foreach (var result in report.Array("result"))
+        for (var i = 0; i < report.Result.Count; i++)
         {
-            var reference = result.String("reference");
-            var target = index.Resolve(reference, report);
-            if (target is not { } obs)
+            var result = report.Result[i];
+            var resultPath = $"{source.Path}.result[{i}]";
+            var reference = FhirValues.Reference(result);
+            if (index.Resolve(reference, source) is not { } target)
             {
                 if (reference is not null)
                 {
@@ -64,99 +64,98 @@ internal static class FhirDiagnosticReportMapper
                 }
                 else
                 {
-                    report.Issues.Error("required", result.Path + ".reference", "result needs a reference");
+                    issues.Error("required", resultPath + ".reference", "result needs a reference");
                 }
 
                 continue;
             }
 
-            if (obs.String("resourceType") != "Observation")
+            if (target.Resource is not Observation)
             {
-                report.Issues.Error("invalid", result.Path, $"{reference} is not an Observation");
+                issues.Error("invalid", resultPath, $"{reference} is not an Observation");
                 continue;
             }
 
-            usedObservations.Add(obs.Path);
-            if (FhirObservationMapper.Map(obs) is { } mapped)
+            usedObservations.Add(target.Resource);
+            if (FhirObservationMapper.Map(target, issues) is { } mapped)
             {
                 observations.Add(mapped);
             }
         }
 
+        var offset = issues.Options.DefaultOffset;
         var panel = new LabPanel(
             null,
-            report.Array("identifier").Select(i => i.String("value")).OfType<string>().FirstOrDefault(),
-            report.Concept("code", CodeSystems.Loinc),
-            Effective(report),
-            report.DateTime("issued"),
-            Status(report.RequiredString("status")),
-            report.Array("resultsInterpreter").Concat(report.Array("performer")).Select(FhirNode.ReadParty).FirstOrDefault(p => p is not null),
+            report.Identifier.Where(i => i is not null).Select(i => FhirValues.Text(i.ValueElement)).OfType<string>().FirstOrDefault(),
+            FhirValues.Concept(report.Code, CodeSystems.Loinc),
+            Effective(report, offset),
+            FhirValues.Moment(report.IssuedElement, offset),
+            Status(FhirValues.Required(FhirValues.Code(report.StatusElement), issues, source.Path + ".status")),
+            Responsible(report),
             null,
             observations,
             [],
-            report.String("conclusion"),
+            FhirValues.Text(report.ConclusionElement),
             unresolved)
         {
-            Signature = Interpreter(report),
+            Signature = Interpreter(report, offset),
         };
 
-        var subject = report.Object("subject");
         return new LabResultDocument(
             IngestSource.FhirR4,
-            report.String("id"),
-            subject?.String("reference"),
-            index.PatientIdentifiers(subject, report),
+            FhirValues.Id(report),
+            FhirValues.Reference(report.Subject),
+            index.PatientIdentifiers(report.Subject, source),
             [panel],
             []);
     }
 
-    public static InstrumentalStudyDocument Imaging(FhirNode report, FhirResourceIndex index)
+    public static InstrumentalStudyDocument Imaging(FhirSource source, FhirReferences index, FhirIssues issues)
     {
-        var forms = new List<Attachment>();
-        foreach (var form in report.Array("presentedForm"))
+        var report = (DiagnosticReport)source.Resource;
+        var forms = new List<Parsed.Attachment>();
+        for (var i = 0; i < report.PresentedForm.Count; i++)
         {
-            var data = form.String("data");
+            var form = report.PresentedForm[i];
+            var formPath = $"{source.Path}.presentedForm[{i}]";
+            if (form is null)
+            {
+                continue;
+            }
+
+            var data = FhirValues.Text(form.DataElement);
             if (data is null)
             {
-                form.Issues.Error("not-supported", form.Path + ".data", "presentedForm needs inline base64 data (links are not fetched)");
+                issues.Error("not-supported", formPath + ".data", "presentedForm needs inline base64 data (links are not fetched)");
                 continue;
             }
 
             var buffer = new byte[data.Length];
             if (!Convert.TryFromBase64String(data, buffer, out var written))
             {
-                form.Issues.Error("value", form.Path + ".data", "is not valid base64");
+                issues.Error("value", formPath + ".data", "is not valid base64");
                 continue;
             }
 
-            forms.Add(new Attachment(form.String("contentType"), buffer[..written], form.String("title")));
+            forms.Add(new Parsed.Attachment(FhirValues.Code(form.ContentTypeElement), buffer[..written], FhirValues.Text(form.TitleElement)));
         }
 
-        var subject = report.Object("subject");
+        var offset = issues.Options.DefaultOffset;
         return new InstrumentalStudyDocument(
-            report.String("id"),
-            subject?.String("reference"),
-            index.PatientIdentifiers(subject, report),
-            report.Concept("code", CodeSystems.Loinc),
-            Status(report.RequiredString("status")),
-            Effective(report),
-            report.DateTime("issued"),
-            report.String("conclusion"),
+            FhirValues.Id(report),
+            FhirValues.Reference(report.Subject),
+            index.PatientIdentifiers(report.Subject, source),
+            FhirValues.Concept(report.Code, CodeSystems.Loinc),
+            Status(FhirValues.Required(FhirValues.Code(report.StatusElement), issues, source.Path + ".status")),
+            Effective(report, offset),
+            FhirValues.Moment(report.IssuedElement, offset),
+            FhirValues.Text(report.ConclusionElement),
             forms,
-            report.Array("resultsInterpreter").Concat(report.Array("performer")).Select(FhirNode.ReadParty).FirstOrDefault(p => p is not null))
+            Responsible(report))
         {
-            Signature = Interpreter(report),
+            Signature = Interpreter(report, offset),
         };
     }
-
-    /// <summary>
-    /// <c>resultsInterpreter</c>: the specialist responsible for the report's conclusions signed it, at <c>issued</c>.
-    /// A <c>performer</c> alone (often the laboratory) is not a signature.
-    /// </summary>
-    private static ResultSignature? Interpreter(FhirNode report) =>
-        report.Array("resultsInterpreter").Select(FhirNode.ReadParty).FirstOrDefault(p => p is not null) is { } interpreter
-            ? new ResultSignature(interpreter, FhirDateTime.TryParse(report.String("issued") ?? string.Empty, report.Issues.Options.DefaultOffset, out var at) ? at : (NodaTime.Instant?)null)
-            : null;
 
     public static ReportStatus Status(string? status) => new(status, status switch
     {
@@ -166,6 +165,22 @@ internal static class FhirDiagnosticReportMapper
         _ => ReportStatusKind.Other,
     });
 
-    private static NodaTime.Instant? Effective(FhirNode report) =>
-        report.DateTime("effectiveDateTime") ?? report.Object("effectivePeriod")?.DateTime("start");
+    private static ResponsibleParty? Responsible(DiagnosticReport report) =>
+        report.ResultsInterpreter.Concat(report.Performer).Select(FhirValues.Party).FirstOrDefault(p => p is not null);
+
+    /// <summary>
+    /// <c>resultsInterpreter</c>: the specialist responsible for the report's conclusions signed it, at <c>issued</c>.
+    /// A <c>performer</c> alone (often the laboratory) is not a signature.
+    /// </summary>
+    private static ResultSignature? Interpreter(DiagnosticReport report, NodaTime.Offset offset) =>
+        report.ResultsInterpreter.Select(FhirValues.Party).FirstOrDefault(p => p is not null) is { } interpreter
+            ? new ResultSignature(interpreter, FhirValues.Moment(report.IssuedElement, offset))
+            : null;
+
+    private static NodaTime.Instant? Effective(DiagnosticReport report, NodaTime.Offset offset) => report.Effective switch
+    {
+        FhirDateTime dt => FhirValues.Moment(dt, offset),
+        Period period => FhirValues.Moment(period.StartElement, offset),
+        _ => null,
+    };
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
 using Ledger.App.Ingestion.Parsed;
 
 namespace Ledger.App.Ingestion.Fhir;
@@ -5,100 +7,104 @@ namespace Ledger.App.Ingestion.Fhir;
 /// <summary>FHIR Observation → <see cref="LabObservation"/>.</summary>
 internal static class FhirObservationMapper
 {
-    public static LabObservation? Map(FhirNode obs)
+    public static LabObservation? Map(FhirSource source, FhirIssues issues)
     {
-        var status = obs.RequiredString("status");
-        var codeNode = obs.Object("code");
-        (CodedValue? Primary, CodedValue? Alternate) code = codeNode is { } cn ? FhirNode.ReadConcept(cn, CodeSystems.Loinc) : (null, null);
+        var obs = (Observation)source.Resource;
+        var path = source.Path;
+        var offset = issues.Options.DefaultOffset;
+        var status = FhirValues.Required(FhirValues.Code(obs.StatusElement), issues, path + ".status");
+        (CodedValue? Primary, CodedValue? Alternate) code = obs.Code is { } cc ? FhirValues.ReadConcept(cc, CodeSystems.Loinc) : (null, null);
         if (code.Primary?.Code is null)
         {
-            obs.Issues.Error("required", obs.Path + ".code.coding", "an Observation needs a coded code (LOINC preferred)");
+            issues.Error("required", path + ".code.coding", "an Observation needs a coded code (LOINC preferred)");
         }
 
         var values = new List<ObservationValue>();
         UnitOfMeasure? unit = null;
         string? valueType = null;
-        if (obs.Object("valueQuantity") is { } q)
+        switch (obs.Value)
         {
-            valueType = "Quantity";
-            var number = q.Decimal("value");
-            var comparator = q.String("comparator");
-            var raw = q.Child("value")?.Element.GetRawText();
-            if (number is { } n)
-            {
-                values.Add(comparator is null
-                    ? ObservationValue.OfNumber(n, raw!)
-                    : ObservationValue.OfStructured(new StructuredNumeric(comparator, n, null, null), comparator + raw));
-            }
-
-            var unitCode = q.String("code");
-            var unitText = q.String("unit");
-            if (unitCode is not null || unitText is not null)
-            {
-                unit = new UnitOfMeasure(unitCode, unitText, CodeSystems.Normalise(q.String("system")));
-            }
-        }
-        else if (obs.String("valueString") is { } s)
-        {
-            valueType = "string";
-            values.Add(ObservationValue.OfText(s));
-        }
-        else if (obs.Object("valueCodeableConcept") is { } cc)
-        {
-            valueType = "CodeableConcept";
-            if (FhirNode.ReadConcept(cc, null).Primary is { } coded)
-            {
-                values.Add(ObservationValue.OfCoded(coded));
-            }
-        }
-        else if (obs.IntegerText("valueInteger") is { } i)
-        {
-            valueType = "integer";
-            values.Add(ObservationValue.OfNumber(decimal.Parse(i, System.Globalization.CultureInfo.InvariantCulture), i));
-        }
-        else if (obs.Child("valueBoolean") is { } b)
-        {
-            valueType = "boolean";
-            values.Add(ObservationValue.OfText(b.Element.GetRawText()));
-        }
-        else if ((obs.String("valueDateTime") ?? obs.String("valueTime")) is { } dt)
-        {
-            valueType = obs.Child("valueDateTime") is null ? "time" : "dateTime";
-            values.Add(ObservationValue.OfText(dt));
-        }
-        else
-        {
-            foreach (var other in new[] { "valueRange", "valueRatio", "valueSampledData", "valuePeriod", "valueAttachment" })
-            {
-                if (obs.Child(other) is { } unsupported)
+            case Quantity q:
+                valueType = "Quantity";
+                var comparator = FhirValues.Code(q.ComparatorElement);
+                if (FhirValues.Decimal(q.ValueElement) is { } n)
                 {
-                    obs.Issues.Error("not-supported", unsupported.Path, $"{other} is not supported for laboratory results");
+                    var raw = n.ToString(CultureInfo.InvariantCulture);
+                    values.Add(comparator is null
+                        ? ObservationValue.OfNumber(n, raw)
+                        : ObservationValue.OfStructured(new StructuredNumeric(comparator, n, null, null), comparator + raw));
                 }
-            }
+
+                var unitCode = FhirValues.Text(q.CodeElement);
+                var unitText = FhirValues.Text(q.UnitElement);
+                if (unitCode is not null || unitText is not null)
+                {
+                    unit = new UnitOfMeasure(unitCode, unitText, CodeSystems.Normalise(FhirValues.Text(q.SystemElement)));
+                }
+
+                break;
+            case FhirString s when FhirValues.Text(s) is { } text:
+                valueType = "string";
+                values.Add(ObservationValue.OfText(text));
+                break;
+            case CodeableConcept concept:
+                valueType = "CodeableConcept";
+                if (FhirValues.Concept(concept) is { } coded)
+                {
+                    values.Add(ObservationValue.OfCoded(coded));
+                }
+
+                break;
+            case Integer i when FhirValues.Integer(i) is { } integer:
+                valueType = "integer";
+                values.Add(ObservationValue.OfNumber(decimal.Parse(integer, CultureInfo.InvariantCulture), integer));
+                break;
+            case FhirBoolean b when b.JsonValue is bool flag:
+                valueType = "boolean";
+                values.Add(ObservationValue.OfText(flag ? "true" : "false"));
+                break;
+            case FhirDateTime dt when FhirValues.Text(dt) is { } text:
+                valueType = "dateTime";
+                values.Add(ObservationValue.OfText(text));
+                break;
+            case Time t when FhirValues.Text(t) is { } text:
+                valueType = "time";
+                values.Add(ObservationValue.OfText(text));
+                break;
+            case Hl7.Fhir.Model.Range or Ratio or SampledData or Period or Hl7.Fhir.Model.Attachment:
+                issues.Error("not-supported", path + ".value", $"value{obs.Value.TypeName} is not supported for laboratory results");
+                break;
+            default:
+                break;
         }
 
-        var interpretation = obs.Array("interpretation")
-            .Select(i => FhirNode.ReadConcept(i, null).Primary)
+        var interpretation = obs.Interpretation
+            .Where(i => i is not null)
+            .Select(i => FhirValues.Concept(i))
             .Select(c => c?.Code ?? c?.Text)
             .OfType<string>()
             .ToArray();
 
         ReferenceRange? range = null;
-        if (obs.Array("referenceRange").FirstOrDefault() is { Element.ValueKind: System.Text.Json.JsonValueKind.Object } rr)
+        if (obs.ReferenceRange.FirstOrDefault() is { } rr)
         {
-            var low = rr.Object("low")?.Decimal("value");
-            var high = rr.Object("high")?.Decimal("value");
-            var text = rr.String("text");
+            var low = FhirValues.Decimal(rr.Low?.ValueElement);
+            var high = FhirValues.Decimal(rr.High?.ValueElement);
+            var text = FhirValues.Text(rr.TextElement);
             if (low is not null || high is not null || text is not null)
             {
                 range = new ReferenceRange(low, high, text);
             }
         }
 
-        var observedAt = obs.DateTime("effectiveDateTime")
-            ?? obs.DateTime("effectiveInstant")
-            ?? obs.Object("effectivePeriod")?.DateTime("start");
-        var comments = obs.Array("note").Select(n => n.String("text")).OfType<string>().ToArray();
+        var observedAt = obs.Effective switch
+        {
+            FhirDateTime dt => FhirValues.Moment(dt, offset),
+            Instant instant => FhirValues.Moment(instant, offset),
+            Period period => FhirValues.Moment(period.StartElement, offset),
+            _ => null,
+        };
+        var comments = obs.Note.Where(n => n is not null).Select(n => FhirValues.Text(n.TextElement)).OfType<string>().ToArray();
 
         if (code.Primary is null)
         {
@@ -115,8 +121,8 @@ internal static class FhirObservationMapper
             interpretation,
             status,
             observedAt,
-            obs.DateTime("issued"),
+            FhirValues.Moment(obs.IssuedElement, offset),
             comments,
-            obs.String("id"));
+            FhirValues.Id(obs));
     }
 }

@@ -13,12 +13,21 @@ public enum FhirIssueSeverity
 /// <summary>
 /// One problem in the input. <see cref="Code"/> is an OperationOutcome issue type (<c>structure</c>,
 /// <c>required</c>, <c>value</c>, <c>invalid</c>, <c>not-supported</c>, <c>too-costly</c>, <c>not-found</c>);
-/// <see cref="Expression"/> is a FHIRPath-like location using JSON property names, e.g.
-/// <c>Bundle.entry[2].resource.valueQuantity.value</c> (empty when the document itself is unreadable).
+/// <see cref="Expression"/> is the FHIRPath of the element, as Firely's parser names it: choice elements without
+/// their type suffix, e.g. <c>Bundle.entry[2].resource.value.value</c> for an Observation's
+/// <c>valueQuantity.value</c> (empty when the document itself is unreadable). <see cref="Line"/> and
+/// <see cref="Column"/> give the place in the delivered text when the parser knows it.
 /// </summary>
-public sealed record FhirIssue(FhirIssueSeverity Severity, string Code, string Expression, string Message);
+public sealed record FhirIssue(FhirIssueSeverity Severity, string Code, string Expression, string Message)
+{
+    /// <summary>The line (from 1) in the delivered text, when known.</summary>
+    public long? Line { get; init; }
 
-/// <summary>The only exception the FHIR reader throws for bad input; it carries every issue found.</summary>
+    /// <summary>The position in that line (from 1), when known.</summary>
+    public long? Column { get; init; }
+}
+
+/// <summary>The only exception <see cref="FhirDeliveryReader"/> throws for bad input; it carries every issue found.</summary>
 public sealed class FhirValidationException : Exception
 {
     /// <summary>Creates the exception from the issues (at least one).</summary>
@@ -54,7 +63,10 @@ public sealed class FhirValidationException : Exception
     public bool IsLimit => Issues.Any(i => i.Code == "too-costly");
 
     /// <summary>The OperationOutcome JSON for these issues.</summary>
-    public string ToOperationOutcomeJson() => OperationOutcomeWriter.Write(Issues);
+    public string ToOperationOutcomeJson() => OperationOutcomeWriter.Write(Issues, FhirFormat.Json);
+
+    /// <summary>The OperationOutcome for these issues in <paramref name="format"/>.</summary>
+    public string ToOperationOutcome(FhirFormat format) => OperationOutcomeWriter.Write(Issues, format);
 
     private static string Summary(IReadOnlyList<FhirIssue> issues)
     {

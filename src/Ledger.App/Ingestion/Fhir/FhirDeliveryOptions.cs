@@ -2,16 +2,16 @@ using NodaTime;
 
 namespace Ledger.App.Ingestion.Fhir;
 
-/// <summary>Limits for reading FHIR JSON. Exceeding one gives an issue with code <c>too-costly</c>.</summary>
-public sealed record FhirReaderOptions
+/// <summary>Limits for reading a FHIR delivery. Exceeding one gives an issue with code <c>too-costly</c>.</summary>
+public sealed record FhirDeliveryOptions
 {
     /// <summary>Defaults: 4 MiB, depth 64, 1,000 entries, 1,000 observations, +03:00.</summary>
-    public static FhirReaderOptions Default { get; } = new();
+    public static FhirDeliveryOptions Default { get; } = new();
 
     /// <summary>Largest accepted document in bytes.</summary>
     public int MaxBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Deepest JSON nesting accepted by the JSON reader.</summary>
+    /// <summary>Deepest nesting of JSON objects and arrays, or of XML elements.</summary>
     public int MaxDepth { get; init; } = 64;
 
     /// <summary>Largest number of Bundle entries.</summary>

@@ -7,12 +7,12 @@ using Xunit;
 
 namespace Ledger.App.Tests.Ingestion;
 
-public sealed class FhirReaderTests
+public sealed class FhirDeliveryReaderTests
 {
-    private static FhirIngestResult Read(string json, FhirReaderOptions? options = null) =>
-        FhirReader.Read(Encoding.UTF8.GetBytes(json), options);
+    private static FhirIngestResult Read(string json, FhirDeliveryOptions? options = null) =>
+        FhirDeliveryReader.Read(Encoding.UTF8.GetBytes(json), options);
 
-    private static FhirValidationException Fails(string json, FhirReaderOptions? options = null) =>
+    private static FhirValidationException Fails(string json, FhirDeliveryOptions? options = null) =>
         Assert.Throws<FhirValidationException>(() => Read(json, options));
 
     private const string Glucose =
@@ -136,10 +136,10 @@ public sealed class FhirReaderTests
         var found = ex.Issues.Select(i => (i.Code, i.Expression)).ToArray();
         Assert.Contains(("not-supported", "Bundle.entry[1].resource.resourceType"), found);
         Assert.Contains(("required", "Bundle.entry[2].resource.status"), found);
-        Assert.Contains(("structure", "Bundle.entry[2].resource.valueQuantity.value"), found);
+        Assert.Contains(("structure", "Bundle.entry[2].resource.value.value"), found);
         Assert.Contains(("required", "Bundle.entry[3].resource.code.coding"), found);
-        Assert.Contains(("value", "Bundle.entry[3].resource.effectiveDateTime"), found);
-        Assert.Contains(("value", "Bundle.entry[3].resource.valueQuantity.value"), found);
+        Assert.Contains(("value", "Bundle.entry[3].resource.effective"), found);
+        Assert.Contains(("value", "Bundle.entry[3].resource.value.value"), found);
         Assert.Contains(("required", "Bundle.entry[4].resource"), found);
         Assert.Equal(7, ex.Issues.Count);
         Assert.All(ex.Issues, i => Assert.Equal(FhirIssueSeverity.Error, i.Severity));
@@ -155,7 +155,7 @@ public sealed class FhirReaderTests
         Assert.Equal("error", issue.GetProperty("severity").GetString());
         Assert.Equal("structure", issue.GetProperty("code").GetString());
         Assert.Equal("must be a JSON number", issue.GetProperty("diagnostics").GetString());
-        Assert.Equal("Observation.valueQuantity.value", issue.GetProperty("expression")[0].GetString());
+        Assert.Equal("Observation.value.value", issue.GetProperty("expression")[0].GetString());
     }
 
     [Theory]
@@ -177,12 +177,12 @@ public sealed class FhirReaderTests
         var deep = new string('[', 100) + new string(']', 100);
         var ex = Fails("{\"resourceType\":\"Observation\",\"x\":" + deep + "}");
         Assert.True(ex.IsLimit);
-        ex = Fails(Glucose, new FhirReaderOptions { MaxBytes = 10 });
+        ex = Fails(Glucose, new FhirDeliveryOptions { MaxBytes = 10 });
         Assert.True(ex.IsLimit);
         var entries = string.Join(",", Enumerable.Repeat("{\"resource\":" + Glucose + "}", 3));
-        ex = Fails("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[" + entries + "]}", new FhirReaderOptions { MaxEntries = 2 });
+        ex = Fails("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[" + entries + "]}", new FhirDeliveryOptions { MaxEntries = 2 });
         Assert.Equal(("too-costly", "Bundle.entry"), (ex.Issues[0].Code, ex.Issues[0].Expression));
-        ex = Fails("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[" + entries + "]}", new FhirReaderOptions { MaxObservations = 2 });
+        ex = Fails("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[" + entries + "]}", new FhirDeliveryOptions { MaxObservations = 2 });
         Assert.True(ex.IsLimit);
     }
 
@@ -199,9 +199,9 @@ public sealed class FhirReaderTests
     public void Bom_and_invalid_utf8()
     {
         byte[] withBom = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Glucose)];
-        Assert.Single(FhirReader.Read(withBom).LabResults);
+        Assert.Single(FhirDeliveryReader.Read(withBom).LabResults);
         byte[] bad = [.. Encoding.UTF8.GetBytes(Glucose)[..^2], 0xFF, .. "}}"u8];
-        Assert.Equal("document is not valid UTF-8", Assert.Throws<FhirValidationException>(() => FhirReader.Read(bad)).Issues[0].Message);
+        Assert.Equal("document is not valid UTF-8", Assert.Throws<FhirValidationException>(() => FhirDeliveryReader.Read(bad)).Issues[0].Message);
         var surrogate = Glucose.Replace("\"g\"", "\"\\uD800\"", StringComparison.Ordinal);
         Assert.Equal("value", Fails(surrogate).Issues[0].Code);
     }

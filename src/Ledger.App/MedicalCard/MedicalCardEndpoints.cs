@@ -1,0 +1,113 @@
+using Ledger.App.AccessJournal;
+using Ledger.App.Http;
+using Ledger.App.Http.OpenApi;
+using Ledger.App.Patients;
+using Ledger.App.Security;
+using Ledger.App.Streams;
+using Ledger.Domain;
+using Ledger.Domain.Access;
+using Ledger.Domain.MedicalCard;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Ledger.App.MedicalCard;
+
+/// <summary>
+/// Body of <c>POST /api/v1/patients/me/medical-card/conditions</c>: a condition the patient reports. A code is
+/// optional (with its system, e.g. <c>http://hl7.org/fhir/sid/icd-10</c>); a code or a text is required.
+/// <c>clinicalStatus</c> is a FHIR code (default <c>active</c>); <c>onset</c> a date (yyyy-MM-dd).
+/// </summary>
+public sealed record ReportConditionRequest(string? Text, string? Code, string? CodeSystem, string? CodeDisplay, string? ClinicalStatus, string? Onset, string? Note);
+
+/// <summary>The answer to a reported condition: its entry id, whether this request stored it, the card stream's version.</summary>
+public sealed record ConditionReported(Guid EntryId, bool Created, long Version);
+
+/// <summary>The patient's medical card: <c>/api/v1/patients/me/medical-card</c>.</summary>
+public static class MedicalCardEndpoints
+{
+    /// <summary>FHIR's Condition clinical statuses.</summary>
+    public static readonly string[] ClinicalStatuses = ["active", "recurrence", "relapse", "inactive", "remission", "resolved"];
+
+    public static void MapMedicalCard(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/patients/me/medical-card").RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Medical card");
+        group.MapGet("/", GetAsync)
+            .WithName("getMedicalCard").WithSummary("The caller's conditions and allergies, clinic-delivered and self-reported; the read is recorded in the access journal")
+            .Produces<MedicalCardView>();
+        group.MapPost("/conditions", ReportAsync)
+            .WithName("reportCondition").WithSummary("The caller reports a condition of their own, kept apart from the clinics' entries")
+            .Produces<ConditionReported>(StatusCodes.Status201Created).Produces<ConditionReported>()
+            .Header(StatusCodes.Status201Created, "Location", "The medical card the condition was put on.")
+            .Parameters(ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status422UnprocessableEntity);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext http, MedicalCardQueries queries, AccessRecorder access, CancellationToken ct)
+    {
+        if (PatientHttp.Me(http.User) is not { } me)
+        {
+            return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        // Recorded before anything is shown: a read that cannot be recorded shows nothing.
+        await access.AccessedAsync(new AccessEntry(me, PatientHttp.ActorOf(http.User), null, "view medical card", null, AccessChannel.Web, PatientHttp.SourceAddress(http)), cancellationToken: ct);
+        return TypedResults.Ok(await queries.GetAsync(me.Value, cancellationToken: ct));
+    }
+
+    private static async Task<IResult> ReportAsync(ReportConditionRequest? body, HttpContext http, CommandExecutor executor, CancellationToken ct)
+    {
+        if (PatientHttp.Me(http.User) is not { } me)
+        {
+            return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        if (body is null)
+        {
+            return ProblemTypes.Invalid("body", "a JSON body is required");
+        }
+
+        if (Blank(body.Text) is null && Blank(body.Code) is null)
+        {
+            return ProblemTypes.Invalid("text", "a text or a code is required");
+        }
+
+        if (Blank(body.Code) is not null && Blank(body.CodeSystem) is null)
+        {
+            return ProblemTypes.Invalid("codeSystem", "a code needs its system, e.g. http://hl7.org/fhir/sid/icd-10 or http://snomed.info/sct");
+        }
+
+        var status = Blank(body.ClinicalStatus) ?? "active";
+        if (!ClinicalStatuses.Contains(status, StringComparer.Ordinal))
+        {
+            return ProblemTypes.Invalid("clinicalStatus", "one of " + string.Join(", ", ClinicalStatuses));
+        }
+
+        LocalDate? onset = null;
+        if (Blank(body.Onset) is { } text)
+        {
+            var parsed = LocalDatePattern.Iso.Parse(text);
+            if (!parsed.Success)
+            {
+                return ProblemTypes.Invalid("onset", "a date, yyyy-MM-dd");
+            }
+
+            onset = parsed.Value;
+        }
+
+        var key = PatientHttp.IdempotencyKey(http.Request, "medicalcard.report." + me.Value.ToString("D"));
+        var commandId = key ?? Guid.CreateVersion7();
+        var entryId = key is { } k ? StreamIds.Derived("medicalcard-report", k) : Guid.CreateVersion7();
+        var code = Blank(body.Code) is { } c ? new CardCode(body.CodeSystem!.Trim(), c, Blank(body.CodeDisplay)) : null;
+        var condition = new ConditionDetails(code, Blank(body.Text), status, "unconfirmed", "problem-list-item", onset, null, "patient", "patient", Blank(body.Note));
+        var outcome = await executor.ExecuteAsync(
+            Deciders.MedicalCard,
+            StreamIds.MedicalCard(me),
+            new ReportCondition(me, entryId, condition),
+            new CommandContext(commandId, PatientHttp.Metadata(http.User, commandId), me.Value),
+            ct);
+        var created = outcome.Events.Count > 0 && !outcome.AlreadyStored;
+        var answer = new ConditionReported(entryId, created, outcome.Version);
+        return created ? TypedResults.Created("/api/v1/patients/me/medical-card", answer) : TypedResults.Ok(answer);
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
