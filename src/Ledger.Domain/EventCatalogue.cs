@@ -2,6 +2,7 @@ using System.Globalization;
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -54,6 +55,14 @@ public static class EventCatalogue
         AccessLog<AccessDenied>("access.access_denied.v1", "Someone was refused access to the patient's record."),
         AccessLog<ExportPerformed>("access.export_performed.v1", "Documents of the patient were exported."),
 
+        Account<AccountOpened>("identity.account_opened.v1", "The patient got an account with a login and a password (hashed)."),
+        Account<TotpEnrolmentStarted>("identity.totp_enrolment_started.v1", "An authenticator secret was issued, pending confirmation."),
+        Account<TotpEnabled>("identity.totp_enabled.v1", "The authenticator was confirmed by a first code; recovery codes (hashed) were issued."),
+        Account<SignInSucceeded>("identity.sign_in_succeeded.v1", "The patient signed in with password and second factor."),
+        Account<SignInFailed>("identity.sign_in_failed.v1", "A sign-in step was refused."),
+        Account<AccountLocked>("identity.account_locked.v1", "Repeated failures locked the account for a while."),
+        Account<SignedOut>("identity.signed_out.v1", "The patient ended a session."),
+
         DeliveryRefusal<DeliveryRefused>("ingestion.delivery_refused.v1", "A delivery was refused before its content was read; stored in the clear (no content)."),
     ];
 
@@ -87,6 +96,9 @@ public static class EventCatalogue
 
     private static EventDescriptor AccessLog<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.AccessKind, true, description);
+
+    private static EventDescriptor Account<T>(string name, string description) =>
+        new(typeof(T), name, StreamIds.AccountKind, true, description);
 
     private static EventDescriptor DeliveryRefusal<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.DeliveryRefusalKind, false, description);

@@ -16,6 +16,7 @@ public static class StreamIds
     public const string ConsentKind = "consent";
     public const string AccessKind = "access";
     public const string DeliveryRefusalKind = "delivery_refusals";
+    public const string AccountKind = "account";
 
     public static Guid Patient(PatientId id) => id.Value;
 
@@ -27,6 +28,9 @@ public static class StreamIds
 
     /// <summary>The access log of one patient: a name-based id (RFC 9562 version 8 layout) derived from the patient's id.</summary>
     public static Guid Access(PatientId id) => Derived(AccessKind, id.Value);
+
+    /// <summary>The sign-in account of one patient (password, second factor, sign-in journal), derived from the patient's id.</summary>
+    public static Guid Account(PatientId id) => Derived(AccountKind, id.Value);
 
     /// <summary>
     /// The refusals of deliveries from an organisation, derived from its id; null for the one stream of senders that

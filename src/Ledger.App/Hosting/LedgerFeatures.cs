@@ -4,6 +4,7 @@ using Ledger.App.Cabinet;
 using Ledger.App.Compliance;
 using Ledger.App.Consents;
 using Ledger.App.Health;
+using Ledger.App.Identity;
 using Ledger.App.Ingestion;
 using Ledger.App.Organizations;
 using Ledger.App.Patients;
@@ -24,5 +25,6 @@ public static class LedgerFeatures
         new AccessJournalFeature(),
         new AuditFeature(),
         new ComplianceFeature(),
+        new IdentityFeature(),
     ];
 }

@@ -2,6 +2,7 @@ using Ledger.Domain;
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -25,6 +26,9 @@ public static class Deciders
 
     public static Decider<AccessCommand, IAccessEvent, AccessState> Access { get; } =
         new(StreamIds.AccessKind, AccessState.Initial, AccessState.Evolve, AccessDecider.Decide, PatientScoped: true);
+
+    public static Decider<AccountCommand, IAccountEvent, AccountState> Account { get; } =
+        new(StreamIds.AccountKind, AccountState.Initial, AccountState.Evolve, AccountDecider.Decide, PatientScoped: true);
 
     /// <summary>
     /// The refusal streams of deliveries: every refusal is recorded, whatever came before (an append-only log, carried
