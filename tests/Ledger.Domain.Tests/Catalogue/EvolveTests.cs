@@ -2,6 +2,7 @@ using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
 using Ledger.Domain.Identifiers;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -13,7 +14,7 @@ public sealed class EvolveTests
 {
     /// <summary>An event of every stream kind that no state knows (a new event someone forgot to fold).</summary>
     private sealed record SomethingElseHappened(DocumentId DocumentId, PatientRef Patient, OrganizationId Sender)
-        : IPatientEvent, IOrganizationEvent, IResultEvent, IConsentEvent, IAccessEvent, IDeliveryRefusalEvent;
+        : IPatientEvent, IOrganizationEvent, IResultEvent, IConsentEvent, IAccessEvent, IDeliveryRefusalEvent, IAccountEvent;
 
     [Fact]
     public void Every_state_throws_on_an_unknown_event()
@@ -25,6 +26,7 @@ public sealed class EvolveTests
         Assert.Throws<InvalidOperationException>(() => ConsentState.Evolve(ConsentState.Initial, unknown));
         Assert.Throws<InvalidOperationException>(() => AccessState.Evolve(AccessState.Initial, unknown));
         Assert.Throws<InvalidOperationException>(() => DeliveryRefusalState.Evolve(DeliveryRefusalState.Initial, unknown));
+        Assert.Throws<InvalidOperationException>(() => AccountState.Evolve(AccountState.Initial, unknown));
     }
 
     [Fact]
@@ -41,6 +43,7 @@ public sealed class EvolveTests
                 StreamIds.ConsentKind => ConsentState.Evolve(ConsentState.Initial, (IConsentEvent)sample),
                 StreamIds.AccessKind => AccessState.Evolve(AccessState.Initial, (IAccessEvent)sample),
                 StreamIds.DeliveryRefusalKind => DeliveryRefusalState.Evolve(DeliveryRefusalState.Initial, (IDeliveryRefusalEvent)sample),
+                StreamIds.AccountKind => AccountState.Evolve(AccountState.Initial, (IAccountEvent)sample),
                 _ => throw new InvalidOperationException(descriptor.StreamKind),
             };
             Assert.NotNull(state);
