@@ -26,12 +26,15 @@ public sealed class SignInJournalTests
         Assert.Equal(HttpStatusCode.SeeOther, (await phone.CodeAsync(codes[0])).StatusCode);
         host.Clock.Advance(Duration.FromSeconds(30));
         await phone.PostFormAsync("/account/sign-out");
+        host.Clock.Advance(Duration.FromSeconds(30));
         using var desktop = new Browser(host);
         await desktop.PasswordAsync(login, Accounts.Password);
         await desktop.CodeAsync(desktop.CodeNow(secret));
         await Patients.Seed.CatchUpAsync(host);
 
-        var journal = await (await desktop.JournalAsync()).Content.ReadFromJsonAsync<JsonElement>();
+        var answer = await desktop.JournalAsync();
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var journal = await answer.Content.ReadFromJsonAsync<JsonElement>();
         var items = journal.GetProperty("items").EnumerateArray().ToList();
 
         Assert.Equal(7, journal.GetProperty("total").GetInt64());
