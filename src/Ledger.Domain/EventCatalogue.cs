@@ -3,6 +3,7 @@ using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
 using Ledger.Domain.MedicalCard;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -60,6 +61,13 @@ public static class EventCatalogue
         MedicalCard<AllergyRecorded>("medicalcard.allergy_recorded.v1", "An allergy or intolerance was put on the patient's medical card, by a clinic or by the patient."),
         MedicalCard<AllergyCorrected>("medicalcard.allergy_corrected.v1", "The clinic that delivered an allergy replaced its content."),
         MedicalCard<CardEntryEnteredInError>("medicalcard.entry_entered_in_error.v1", "An entry of the medical card was recorded in error and left the card."),
+        Account<AccountOpened>("identity.account_opened.v1", "The patient got an account with a login and a password (hashed)."),
+        Account<TotpEnrolmentStarted>("identity.totp_enrolment_started.v1", "An authenticator secret was issued, pending confirmation."),
+        Account<TotpEnabled>("identity.totp_enabled.v1", "The authenticator was confirmed by a first code; recovery codes (hashed) were issued."),
+        Account<SignInSucceeded>("identity.sign_in_succeeded.v1", "The patient signed in with password and second factor."),
+        Account<SignInFailed>("identity.sign_in_failed.v1", "A sign-in step was refused."),
+        Account<AccountLocked>("identity.account_locked.v1", "Repeated failures locked the account for a while."),
+        Account<SignedOut>("identity.signed_out.v1", "The patient ended a session."),
 
         DeliveryRefusal<DeliveryRefused>("ingestion.delivery_refused.v1", "A delivery was refused before its content was read; stored in the clear (no content)."),
     ];
@@ -97,6 +105,9 @@ public static class EventCatalogue
 
     private static EventDescriptor MedicalCard<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.MedicalCardKind, true, description);
+
+    private static EventDescriptor Account<T>(string name, string description) =>
+        new(typeof(T), name, StreamIds.AccountKind, true, description);
 
     private static EventDescriptor DeliveryRefusal<T>(string name, string description) =>
         new(typeof(T), name, StreamIds.DeliveryRefusalKind, false, description);

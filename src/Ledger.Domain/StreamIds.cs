@@ -17,6 +17,7 @@ public static class StreamIds
     public const string AccessKind = "access";
     public const string DeliveryRefusalKind = "delivery_refusals";
     public const string MedicalCardKind = "medicalcard";
+    public const string AccountKind = "account";
 
     public static Guid Patient(PatientId id) => id.Value;
 
@@ -31,6 +32,9 @@ public static class StreamIds
 
     /// <summary>The medical card (conditions, allergies) of one patient: derived from the patient's id like the access log.</summary>
     public static Guid MedicalCard(PatientId id) => Derived(MedicalCardKind, id.Value);
+
+    /// <summary>The sign-in account of one patient (password, second factor, sign-in journal), derived from the patient's id.</summary>
+    public static Guid Account(PatientId id) => Derived(AccountKind, id.Value);
 
     /// <summary>
     /// The refusals of deliveries from an organisation, derived from its id; null for the one stream of senders that

@@ -189,9 +189,10 @@ public sealed class ContractViolationException : Exception
 /// <summary>
 /// An HTTP handler for the tests' clients: every response the ledger gives is checked against its OpenAPI document
 /// (<see cref="ApiContract.Check"/>), and a response the document does not describe fails the test that received it.
-/// The documentation routes themselves are not checked.
+/// The documentation routes themselves are not checked. <paramref name="inner"/> sends the requests (a handler with a
+/// cookie container and no automatic redirects plays a browser).
 /// </summary>
-public sealed class ContractCheckingHandler(Uri address) : DelegatingHandler(new SocketsHttpHandler())
+public sealed class ContractCheckingHandler(Uri address, HttpMessageHandler? inner = null) : DelegatingHandler(inner ?? new SocketsHttpHandler())
 {
     /// <summary>A client of the ledger at <paramref name="address"/> whose every response is checked; with a bearer token when given.</summary>
     public static HttpClient Client(Uri address, string? bearerToken = null)

@@ -2,6 +2,7 @@ using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
 using Ledger.Domain.MedicalCard;
+using Ledger.Domain.Identity;
 using ActorId = Ledger.Domain.Identifiers.ActorId;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
@@ -23,6 +24,9 @@ public static class SampleEvents
     public static AllergyDetails CardAllergy { get; } = new(
         new CardCode("http://snomed.info/sct", "91936005", "Allergy to penicillin"), "Аллергия на пенициллин", "active", "confirmed",
         "allergy", "medication", "high", null, "в детстве", "patient", "patient", "крапивница", null);
+
+    /// <summary>The address and browser of the sample sign-in events (personal data: encrypted at rest).</summary>
+    public static SignInClient SignInClientSample { get; } = new("198.51.100.23", "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0");
 
     public static IReadOnlyDictionary<Type, object> ByType { get; } = new object[]
     {
@@ -71,6 +75,14 @@ public static class SampleEvents
         new ExportPerformed(
             Patient, new Actor(ActorKind.Patient, new ActorId(Patient.Value)), ExportFormat.Fhir,
             [Document, OtherDocument], "Личный архив", null, AccessChannel.Web, Now),
+
+        new AccountOpened(Patient, "maria.ivanova", new PasswordHash("pbkdf2-sha256", 600_000, "c2FsdHNhbHRzYWx0c2FsdA==", "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U="), Now),
+        new TotpEnrolmentStarted(Patient, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", Now),
+        new TotpEnabled(Patient, 59_305_000, ["6f1ed002ab5595859014ebf0951522d9", "2c26b46b68ffc68ff99b453c1d304134"], Now),
+        new SignInSucceeded(Patient, SignInClientSample, SignInMethod.Totp, 59_305_001, null, Now),
+        new SignInFailed(Patient, SignInClientSample, SignInFailure.SecondFactor, Now),
+        new AccountLocked(Patient, SignInClientSample, Now + Duration.FromMinutes(15), Now),
+        new SignedOut(Patient, SignInClientSample, Now),
 
         new DeliveryRefused(Lab.Value, "mllp", "source_not_allowed", "192.0.2.10"),
     }.ToDictionary(e => e.GetType());

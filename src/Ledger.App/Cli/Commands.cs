@@ -82,6 +82,14 @@ public static class Commands
                 Connection,
             ],
             "Tokens are signed with the token signing key (LEDGER_TOKEN_SIGNING_KEY, or the development key of the data directory)."),
+        new("account", "Open a patient's sign-in account (ledger account create): a login and a password, printed once unless read from stdin",
+            [
+                new("patient", "UUID", "the registered patient's internal id (required)"),
+                new("login", "L", "the login the patient signs in with (required; compared without case)"),
+                new("password-stdin", null, "read the password from the first line of the standard input instead of generating one"),
+                Connection,
+            ],
+            "usage: ledger account create --patient UUID --login L [--password-stdin]. The patient enrols an authenticator (TOTP) at the first sign-in; see docs/identity.md."),
         new("projections", "Show the state, lag and node of every projection, or act on one",
             [
                 Connection,

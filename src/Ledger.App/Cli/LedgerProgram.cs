@@ -32,6 +32,14 @@ public static class LedgerProgram
                 return await HelpAsync(args, configuration, output);
             }
 
+            if (spec.Name == "account")
+            {
+                // The one command with an action word: ledger account create [options].
+                args = args.Length > 1 && args[1] == "create" ? ["account", .. args[2..]]
+                    : args.Length > 1 && args[1] is "--help" or "-h" ? args
+                    : throw new UsageException("account needs an action: ledger account create --patient UUID --login L [--password-stdin]");
+            }
+
             var command = CommandLine.Parse(args, spec);
             if (command.WantsHelp)
             {
@@ -44,6 +52,7 @@ public static class LedgerProgram
             {
                 "serve" => await ServeCommand.RunAsync(settings, command.Get("urls") ?? "http://127.0.0.1:5080", clock, output, command.Has("demo"), command.GetInt("mllp-port")),
                 "migrate" => await MaintenanceCommands.MigrateAsync(settings, clock, output, error),
+                "account" => await AccountCommand.RunAsync(command, settings, clock, Console.In, output, error),
                 "token" => await TokenCommand.RunAsync(command, settings, clock, output, error),
                 "projections" => await OperationsCommands.ProjectionsAsync(command, settings, clock, output, error),
                 "dead-letters" => await OperationsCommands.DeadLettersAsync(command, settings, clock, output, error),

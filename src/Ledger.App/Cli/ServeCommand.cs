@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
 using Ledger.App.Hosting;
 using Ledger.App.Http;
+using Ledger.App.Identity;
 using Ledger.App.Http.OpenApi;
 using Ledger.App.Security;
 using Ledger.App.Web;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using NodaTime;
 using Scalar.AspNetCore;
 
@@ -56,8 +56,6 @@ public static class ServeCommand
         builder.Logging.AddFilter("JasperFx", LogLevel.Warning);
         builder.Services.AddLedger(runtime, features);
         builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((options, tokens) => tokens.Configure(options));
         builder.Services.AddAuthorization();
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemTypes.Complete);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -79,6 +77,9 @@ public static class ServeCommand
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         configure?.Invoke(builder);
+
+        // After the caller's configuration: the identity settings decide which schemes exist (docs/identity.md).
+        builder.Services.AddLedgerAuthentication(builder.Configuration);
 
         var app = builder.Build();
         app.UseLedgerTransport();

@@ -1,7 +1,9 @@
+using Ledger.App.Identity;
 using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Identifiers;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -12,7 +14,8 @@ namespace Ledger.App.Demo;
 
 /// <summary>
 /// A small, fictitious data set for trying the ledger out: one laboratory (confirmed and enabled for delivery),
-/// one patient and two blood tests a month apart. Seeding is idempotent (fixed ids, commands with fixed ids):
+/// one patient and two blood tests a month apart, and the patient's sign-in account with a published password,
+/// authenticator secret and recovery codes (docs/identity.md), so that anyone can sign in to the demo. Seeding is idempotent (fixed ids, commands with fixed ids):
 /// running it again changes nothing.
 /// </summary>
 public sealed class DemoData(CommandExecutor commands, TokenService tokens, IClock clock)
@@ -21,6 +24,18 @@ public sealed class DemoData(CommandExecutor commands, TokenService tokens, IClo
     public static readonly PatientId Patient = new(Guid.Parse("0d3e0000-0000-4000-8000-000000000002"));
     public static readonly DocumentId FirstTest = new(Guid.Parse("0d3e0000-0000-4000-8000-000000000003"));
     public static readonly DocumentId SecondTest = new(Guid.Parse("0d3e0000-0000-4000-8000-000000000004"));
+
+    /// <summary>The demo patient's login (docs/identity.md).</summary>
+    public const string Login = "demo";
+
+    /// <summary>The demo patient's password: published, so the demo must never hold real data.</summary>
+    public const string Password = "Zdorovie-2026";
+
+    /// <summary>The demo patient's authenticator secret (base32): add it to an authenticator app, or compute codes from it.</summary>
+    public const string TotpSecret = "LEDGERDEMOSECRETLEDGERDEMOSECRET";
+
+    /// <summary>The demo patient's recovery codes, each usable once.</summary>
+    public static IReadOnlyList<string> RecoveryCodeList { get; } = [.. Enumerable.Range(1, 10).Select(i => $"DEMO{i % 10}-CODE{i % 10}")];
 
     private static readonly EventMetadata Metadata = new(ActorKind: "system", ActorId: "demo");
 
@@ -47,8 +62,21 @@ public sealed class DemoData(CommandExecutor commands, TokenService tokens, IClo
         await RunAsync(Deciders.Result, FirstTest.Value, new RecordLabResult(FirstTest, PatientRef.Resolved(Patient), Laboratory, "DEMO-1", BloodTest("DEMO-0001", now - Duration.FromDays(31), 5.4m, 128m)), 5, Patient.Value, cancellationToken);
         await RunAsync(Deciders.Result, SecondTest.Value, new RecordLabResult(SecondTest, PatientRef.Resolved(Patient), Laboratory, "DEMO-2", BloodTest("DEMO-0002", now - Duration.FromDays(1), 6.4m, 118m)), 6, Patient.Value, cancellationToken);
 
+        // The account, its authenticator confirmed by the code of the step before now (so the current code is still unused).
+        await RunAsync(Deciders.Account, StreamIds.Account(Patient), new OpenAccount(Patient, Login, PasswordHasher.Hash(Password, AccountDecider.MinimumIterations)), 7, Patient.Value, cancellationToken);
+        await RunAsync(Deciders.Account, StreamIds.Account(Patient), new StartTotpEnrolment(Patient, TotpSecret), 8, Patient.Value, cancellationToken);
+        var previousStep = TotpCodes.Match(TotpSecret, TotpCodes.Compute(TotpSecret, now - Duration.FromSeconds(TotpCodes.StepSeconds)), now);
+        await RunAsync(
+            Deciders.Account,
+            StreamIds.Account(Patient),
+            new ConfirmTotpEnrolment(Patient, new SignInClient(null, null), previousStep, [.. RecoveryCodeList.Select(c => RecoveryCodes.Hash(Patient, c))], SignsIn: false, LockoutPolicy.Default),
+            9,
+            Patient.Value,
+            cancellationToken);
+
         await output.WriteLineAsync($"demo data: laboratory {Laboratory}, patient {Patient}, documents {FirstTest} and {SecondTest}");
         await output.WriteLineAsync($"demo patient token: {tokens.Issue(Roles.Patient, Patient.Value, Duration.FromHours(12))}");
+        await output.WriteLineAsync($"demo sign-in: login {Login}, password {Password}, authenticator secret {TotpSecret} (docs/identity.md)");
         await output.WriteLineAsync($"demo admin token:   {tokens.Issue(Roles.Admin, Guid.Parse("0d3e0000-0000-4000-8000-0000000000ad"), Duration.FromHours(12))}");
     }
 

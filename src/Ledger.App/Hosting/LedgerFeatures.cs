@@ -4,6 +4,7 @@ using Ledger.App.Cabinet;
 using Ledger.App.Compliance;
 using Ledger.App.Consents;
 using Ledger.App.Health;
+using Ledger.App.Identity;
 using Ledger.App.Ingestion;
 using Ledger.App.MedicalCard;
 using Ledger.App.Organizations;
@@ -28,5 +29,6 @@ public static class LedgerFeatures
         new AuditFeature(),
         new ComplianceFeature(),
         new WebFeature(),
+        new IdentityFeature(),
     ];
 }

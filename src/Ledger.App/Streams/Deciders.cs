@@ -3,6 +3,7 @@ using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
 using Ledger.Domain.MedicalCard;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -29,6 +30,9 @@ public static class Deciders
 
     public static Decider<MedicalCardCommand, IMedicalCardEvent, MedicalCardState> MedicalCard { get; } =
         new(StreamIds.MedicalCardKind, MedicalCardState.Initial, MedicalCardState.Evolve, MedicalCardDecider.Decide, PatientScoped: true);
+
+    public static Decider<AccountCommand, IAccountEvent, AccountState> Account { get; } =
+        new(StreamIds.AccountKind, AccountState.Initial, AccountState.Evolve, AccountDecider.Decide, PatientScoped: true);
 
     /// <summary>
     /// The refusal streams of deliveries: every refusal is recorded, whatever came before (an append-only log, carried

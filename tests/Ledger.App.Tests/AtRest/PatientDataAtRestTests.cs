@@ -26,6 +26,8 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
         "Глюкоза", "5.4", "5.6", "3.9", "6.1", "не обнаружено", // analytes and values
         "Эхопризнаков патологии не выявлено", "Печень не увеличена", // a conclusion and a protocol
         "Смирнова", "Аторвастатин", "Гам-КОВИД-Вак", "ORD-2025-000123", "Консультация",
+        "maria.ivanova", "c2FsdHNhbHRzYWx0c2FsdA", "GEZDGNBVGY3TQOJQ", "6f1ed002ab5595859014ebf0951522d9", // a login, a password salt, a TOTP secret, a recovery code hash
+        "198.51.100.23", "Firefox/140.0", // the address and browser of a sign-in
     ];
 
     [Fact]
@@ -48,6 +50,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
                 StreamIds.AccessKind => StreamIds.Access(Samples.Patient),
                 StreamIds.OrganizationKind => StreamIds.Organization(Samples.Lab),
                 StreamIds.DeliveryRefusalKind => StreamIds.DeliveryRefusals(Samples.Lab.Value),
+                StreamIds.AccountKind => StreamIds.Account(Samples.Patient),
                 _ => throw new InvalidOperationException($"no stream for kind {descriptor.StreamKind}"),
             };
             var metadata = new EventMetadata(Guid.NewGuid(), null, "system", "test");

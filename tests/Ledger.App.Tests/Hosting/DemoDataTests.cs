@@ -12,7 +12,7 @@ namespace Ledger.App.Tests.Hosting;
 public sealed class DemoDataTests
 {
     [Fact]
-    public async Task Demo_data_seeds_a_laboratory_a_patient_and_two_tests_once()
+    public async Task Demo_data_seeds_a_laboratory_a_patient_two_tests_and_an_account_once()
     {
         await using var host = await LedgerHost.StartAsync(runBackgroundWork: false);
         var demo = new DemoData(host.Services.GetRequiredService<CommandExecutor>(), host.Services.GetRequiredService<TokenService>(), host.Clock);
@@ -23,7 +23,7 @@ public sealed class DemoDataTests
         await demo.SeedAsync(output);
         var second = await CountEventsAsync(host);
 
-        Assert.Equal(6, first);
+        Assert.Equal(9, first); // 6 of the records, 3 of the demo account
         Assert.Equal(first, second);
         var store = host.Services.GetRequiredService<EventStore.EventStore>();
         var (result, version) = await store.AggregateAsync(Deciders.Result, DemoData.SecondTest.Value);

@@ -237,7 +237,7 @@ public sealed partial class ApiDocumentTests(ApiDocumentFixture fixture) : IClas
     {
         var text = File.ReadAllText(Path.Combine(Repository.Root, "docs", "api.md"));
         var mentioned = OperationMention().Matches(text)
-            .Select(m => $"{m.Groups["method"].Value} {(m.Groups["path"].Value.StartsWith("/health", StringComparison.Ordinal) ? string.Empty : "/api/v1")}{m.Groups["path"].Value.TrimEnd('/')}")
+            .Select(m => $"{m.Groups["method"].Value} {(m.Groups["path"].Value.StartsWith("/health", StringComparison.Ordinal) || m.Groups["path"].Value.StartsWith("/account", StringComparison.Ordinal) ? string.Empty : "/api/v1")}{m.Groups["path"].Value.TrimEnd('/')}")
             .ToHashSet();
         var documented = fixture.Contract.Operations().Select(o => $"{o.Method} {o.Path}").ToHashSet();
 

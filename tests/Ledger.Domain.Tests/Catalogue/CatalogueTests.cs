@@ -37,7 +37,7 @@ public sealed class CatalogueTests
     [Fact]
     public void Every_public_event_record_in_a_feature_is_catalogued()
     {
-        var eventNamespaces = new[] { "Patients", "Organizations", "Results", "Consents", "Access", "Deliveries" }
+        var eventNamespaces = new[] { "Patients", "Organizations", "Results", "Consents", "Access", "Deliveries", "Identity" }
             .Select(f => $"Ledger.Domain.{f}").ToHashSet();
         var evolved = typeof(EventCatalogue).Assembly.GetTypes()
             .Where(t => t.Namespace is not null && eventNamespaces.Contains(t.Namespace))

@@ -16,6 +16,7 @@ public static class EventsMarkdown
         (StreamIds.ResultKind, "Result streams (`result-{documentId}`, one per delivered document)"),
         (StreamIds.ConsentKind, "Consent streams (`consent-{consentId}`)"),
         (StreamIds.AccessKind, "Access streams (`access-{patientId}`, one per patient)"),
+        (StreamIds.AccountKind, "Account streams (`account-{patientId}`, one per patient with a sign-in account)"),
         (StreamIds.DeliveryRefusalKind, "Delivery refusal streams (`delivery_refusals`, one per organisation and one for senders no organisation matched)"),
     ];
 

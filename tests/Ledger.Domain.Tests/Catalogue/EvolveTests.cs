@@ -3,6 +3,7 @@ using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
 using Ledger.Domain.Deliveries;
 using Ledger.Domain.Identifiers;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -14,7 +15,7 @@ public sealed class EvolveTests
 {
     /// <summary>An event of every stream kind that no state knows (a new event someone forgot to fold).</summary>
     private sealed record SomethingElseHappened(DocumentId DocumentId, PatientRef Patient, OrganizationId Sender)
-        : IPatientEvent, IOrganizationEvent, IResultEvent, IConsentEvent, IAccessEvent, IDeliveryRefusalEvent;
+        : IPatientEvent, IOrganizationEvent, IResultEvent, IConsentEvent, IAccessEvent, IDeliveryRefusalEvent, IAccountEvent;
 
     [Fact]
     public void Every_state_throws_on_an_unknown_event()
@@ -26,6 +27,7 @@ public sealed class EvolveTests
         Assert.Throws<InvalidOperationException>(() => ConsentState.Evolve(ConsentState.Initial, unknown));
         Assert.Throws<InvalidOperationException>(() => AccessState.Evolve(AccessState.Initial, unknown));
         Assert.Throws<InvalidOperationException>(() => DeliveryRefusalState.Evolve(DeliveryRefusalState.Initial, unknown));
+        Assert.Throws<InvalidOperationException>(() => AccountState.Evolve(AccountState.Initial, unknown));
     }
 
     [Fact]
@@ -45,6 +47,7 @@ public sealed class EvolveTests
                 // A correction or an entry in error follows the entry it changes.
                 StreamIds.MedicalCardKind => MedicalCardState.Evolve(
                     MedicalCardState.Evolve(MedicalCardState.Initial, (IMedicalCardEvent)SampleEvents.ByType[typeof(ConditionRecorded)]), (IMedicalCardEvent)sample),
+                StreamIds.AccountKind => AccountState.Evolve(AccountState.Initial, (IAccountEvent)sample),
                 _ => throw new InvalidOperationException(descriptor.StreamKind),
             };
             Assert.NotNull(state);

@@ -1,5 +1,6 @@
 using Ledger.Domain.Access;
 using Ledger.Domain.Consents;
+using Ledger.Domain.Identity;
 using Ledger.Domain.Organizations;
 using Ledger.Domain.Patients;
 using Ledger.Domain.Results;
@@ -20,6 +21,9 @@ public static class Specs
 
     public static Spec<ConsentCommand, IConsentEvent, ConsentState> Consent { get; } =
         new(ConsentState.Initial, ConsentState.Evolve, ConsentDecider.Decide);
+
+    public static Spec<AccountCommand, IAccountEvent, AccountState> Account { get; } =
+        new(AccountState.Initial, AccountState.Evolve, AccountDecider.Decide);
 
     public static Spec<AccessCommand, IAccessEvent, AccessState> Access { get; } =
         new(AccessState.Initial, AccessState.Evolve, AccessDecider.Decide);

@@ -96,6 +96,7 @@ public static class LedgerOpenApi
         ["Compliance"] = "The compliance export (NDJSON).",
         ["Organizations"] = "Delivering organisations: registration, verification against the registry, suspension.",
         ["Ingestion"] = "Delivery of results by organisations: HL7 v2 and FHIR R4.",
+        ["Identity"] = "The ledger's own sign-in (form posts with an anti-forgery token; password, then a one-time or recovery code) and the patient's sign-in journal.",
     };
 
     /// <summary>The tag names, for the tests that every operation carries one.</summary>
