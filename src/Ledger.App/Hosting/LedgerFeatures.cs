@@ -3,6 +3,7 @@ using Ledger.App.Audit;
 using Ledger.App.Cabinet;
 using Ledger.App.Compliance;
 using Ledger.App.Consents;
+using Ledger.App.Fhir;
 using Ledger.App.Health;
 using Ledger.App.Ingestion;
 using Ledger.App.Organizations;
@@ -24,5 +25,6 @@ public static class LedgerFeatures
         new AccessJournalFeature(),
         new AuditFeature(),
         new ComplianceFeature(),
+        new FhirFeature(),
     ];
 }
