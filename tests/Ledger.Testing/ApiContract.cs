@@ -189,7 +189,7 @@ public sealed class ContractViolationException : Exception
 /// <summary>
 /// An HTTP handler for the tests' clients: every response the ledger gives is checked against its OpenAPI document
 /// (<see cref="ApiContract.Check"/>), and a response the document does not describe fails the test that received it.
-/// The documentation routes themselves are not checked.
+/// The documentation routes themselves and the FHIR API (<c>/fhir</c>, described by its CapabilityStatement) are not checked.
 /// </summary>
 public sealed class ContractCheckingHandler(Uri address) : DelegatingHandler(new SocketsHttpHandler())
 {
@@ -211,6 +211,12 @@ public sealed class ContractCheckingHandler(Uri address) : DelegatingHandler(new
         var response = await base.SendAsync(request, cancellationToken);
         var path = request.RequestUri!.AbsolutePath;
         if (path.StartsWith("/openapi/", StringComparison.Ordinal) || path == "/docs" || path.StartsWith("/docs/", StringComparison.Ordinal))
+        {
+            return response;
+        }
+
+        // The FHIR API is described by its CapabilityStatement (GET /fhir/r4/metadata), not by the OpenAPI document.
+        if (path == "/fhir" || path.StartsWith("/fhir/", StringComparison.Ordinal))
         {
             return response;
         }

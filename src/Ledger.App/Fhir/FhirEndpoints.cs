@@ -28,6 +28,18 @@ public static class FhirEndpoints
 
     private static void Map(RouteGroupBuilder group, bool shared)
     {
+        // A refusal raised while the request is read (an unknown type, a bad parameter or id): an OperationOutcome too.
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (FhirProblem problem)
+            {
+                return FhirFormats.Write(problem.ToOutcome(), FhirFormats.Negotiate(context.HttpContext.Request).Format ?? FhirFormat.Json, problem.Status);
+            }
+        });
         group.MapGet("/metadata", (HttpContext http, FhirResourceTypes types, CancellationToken ct) => Answer(http, _ => Task.FromResult<Resource>(FhirCapabilities.Build(types, BaseUrl(http, shared)))));
         group.MapGet("/Patient/{id}/$everything", (HttpContext http, string id, FhirEverything everything, FhirResourceTypes types, FhirReaders readers, AccessRecorder access, CancellationToken ct) =>
             Read(http, shared, readers, access, "everything", null, async reader =>

@@ -102,7 +102,7 @@ public sealed class FhirObservationProjection : IProjection
         var observations = report.Panels.SelectMany(p => p.Observations).ToList();
         var insert = new NpgsqlBatchCommand($"""
             INSERT INTO {table} (document_id, seq, patient_id, identifier_digest, organization_id, code_system, code, effective_at, issued_at, version, observation)
-            SELECT @d, u.s, @p, @digest, @org, u.cs, u.c, @effective, @issued, @v, u.o
+            SELECT @d, u.s, @p, @digest, @org, u.cs, u.c, @effective, @issued, @v, u.o::jsonb
             FROM unnest(@s, @cs, @c, @o) AS u(s, cs, c, o)
             ON CONFLICT (document_id, seq) DO NOTHING
             """);
@@ -116,7 +116,7 @@ public sealed class FhirObservationProjection : IProjection
         insert.Parameters.AddWithValue("s", Enumerable.Range(1, observations.Count).ToArray());
         insert.Parameters.AddWithValue("cs", observations.Select(o => o.Code.System).ToArray());
         insert.Parameters.AddWithValue("c", observations.Select(o => o.Code.Code).ToArray());
-        insert.Parameters.Add(new NpgsqlParameter("o", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = observations.Select(o => JsonSerializer.Serialize(o, DomainJson.Options)).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter("o", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = observations.Select(o => JsonSerializer.Serialize(o, DomainJson.Options)).ToArray() });
         return insert;
     }
 }

@@ -9,7 +9,8 @@ namespace Ledger.App.Fhir.Resources;
 /// <summary>
 /// <c>DocumentReference</c>: each file a sender delivered with an instrumental study (id <c>{documentId}-a{n}</c>, n from
 /// 1 in delivery order). The ledger keeps a file's SHA-256, type, size and name, not its bytes: the attachment carries
-/// those (the hash as the <c>masterIdentifier</c>, an RFC 6920 <c>ni:</c> URI) and no <c>url</c> or <c>data</c>. The
+/// the type and name (the hash as the <c>masterIdentifier</c>, an RFC 6920 <c>ni:</c> URI) and no <c>url</c> or <c>data</c>;
+/// the size is left out: the Firely validator refuses the SDK's R4 <c>Attachment.size</c> as an unsignedInt. The
 /// study itself is <c>context.related</c>.
 /// </summary>
 public sealed class DocumentReferenceResource(FhirDocuments documents) : IFhirResourceType
@@ -74,7 +75,7 @@ public sealed class DocumentReferenceResource(FhirDocuments documents) : IFhirRe
                 [
                     new DocumentReference.ContentComponent
                     {
-                        Attachment = new Attachment { ContentType = MediaType(a.ContentType), Size = a.SizeBytes, Title = a.FileName },
+                        Attachment = new Attachment { ContentType = MediaType(a.ContentType), Title = a.FileName },
                     },
                 ],
                 Context = new DocumentReference.ContextComponent { Related = [new ResourceReference("DiagnosticReport/" + id)] },
