@@ -189,8 +189,9 @@ public sealed class ContractViolationException : Exception
 /// <summary>
 /// An HTTP handler for the tests' clients: every response the ledger gives is checked against its OpenAPI document
 /// (<see cref="ApiContract.Check"/>), and a response the document does not describe fails the test that received it.
-/// The documentation routes themselves are not checked. <paramref name="inner"/> sends the requests (a handler with a
-/// cookie container and no automatic redirects plays a browser).
+/// The documentation routes themselves and the FHIR API (<c>/fhir</c>, described by its CapabilityStatement) are not
+/// checked. <paramref name="inner"/> sends the requests (a handler with a cookie container and no automatic redirects
+/// plays a browser).
 /// </summary>
 public sealed class ContractCheckingHandler(Uri address, HttpMessageHandler? inner = null) : DelegatingHandler(inner ?? new SocketsHttpHandler())
 {
@@ -212,6 +213,12 @@ public sealed class ContractCheckingHandler(Uri address, HttpMessageHandler? inn
         var response = await base.SendAsync(request, cancellationToken);
         var path = request.RequestUri!.AbsolutePath;
         if (path.StartsWith("/openapi/", StringComparison.Ordinal) || path == "/docs" || path.StartsWith("/docs/", StringComparison.Ordinal))
+        {
+            return response;
+        }
+
+        // The FHIR API is described by its CapabilityStatement (GET /fhir/r4/metadata), not by the OpenAPI document.
+        if (path == "/fhir" || path.StartsWith("/fhir/", StringComparison.Ordinal))
         {
             return response;
         }

@@ -3,6 +3,7 @@ using Ledger.App.Audit;
 using Ledger.App.Cabinet;
 using Ledger.App.Compliance;
 using Ledger.App.Consents;
+using Ledger.App.Fhir;
 using Ledger.App.Health;
 using Ledger.App.Identity;
 using Ledger.App.Ingestion;
@@ -30,5 +31,6 @@ public static class LedgerFeatures
         new ComplianceFeature(),
         new WebFeature(),
         new IdentityFeature(),
+        new FhirFeature(),
     ];
 }

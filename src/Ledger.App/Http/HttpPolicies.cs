@@ -12,7 +12,7 @@ namespace Ledger.App.Http;
 
 /// <summary>
 /// What every response gets from the transport side, from <see cref="HttpSettings"/>: <c>Cache-Control: no-store</c> on
-/// the API (every answer under <c>/api</c> carries personal or medical data, or ids that lead to them), CORS for the
+/// the API (every answer under <c>/api</c> and <c>/fhir</c> carries personal or medical data, or ids that lead to them), CORS for the
 /// configured origins only, HTTPS redirection and HSTS when configured, and rate limits per share link, per signed-in
 /// subject and per delivering organisation, refused with 429 problem+json and <c>Retry-After</c>.
 /// </summary>
@@ -78,7 +78,7 @@ public static class HttpPolicies
 
         app.Use(static (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+            if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || context.Request.Path.StartsWithSegments("/fhir", StringComparison.OrdinalIgnoreCase))
             {
                 context.Response.OnStarting(static state =>
                 {
@@ -136,7 +136,7 @@ public static class HttpPolicies
 
     private static string? ShareToken(PathString path)
     {
-        if (!path.StartsWithSegments("/api/v1/shared", StringComparison.OrdinalIgnoreCase, out var rest) || !rest.HasValue)
+        if ((!path.StartsWithSegments("/api/v1/shared", StringComparison.OrdinalIgnoreCase, out var rest) && !path.StartsWithSegments("/fhir/r4/shared", StringComparison.OrdinalIgnoreCase, out rest)) || !rest.HasValue)
         {
             return null;
         }

@@ -36,10 +36,13 @@ public sealed partial class ApiDocumentTests(ApiDocumentFixture fixture) : IClas
 {
     private static readonly string[] DocumentationRoutes = ["/openapi/", "/docs"];
 
+    /// <summary>The FHIR API: described by its CapabilityStatement (<c>/fhir/r4/metadata</c>), not by the OpenAPI document.</summary>
+    private static readonly string[] FhirRoutes = ["/fhir/"];
+
     [Fact]
     public void Every_route_of_the_app_is_in_the_document_and_the_document_names_no_other()
     {
-        var routes = Routes().Where(r => !DocumentationRoutes.Any(d => r.Path.StartsWith(d, StringComparison.Ordinal))).Select(r => $"{r.Method} {r.Path}").ToHashSet();
+        var routes = Routes().Where(r => !DocumentationRoutes.Concat(FhirRoutes).Any(d => r.Path.StartsWith(d, StringComparison.Ordinal))).Select(r => $"{r.Method} {r.Path}").ToHashSet();
         var documented = fixture.Contract.Operations().Select(o => $"{o.Method} {o.Path}").ToHashSet();
 
         Assert.Empty(routes.Except(documented).Order());
@@ -55,6 +58,13 @@ public sealed partial class ApiDocumentTests(ApiDocumentFixture fixture) : IClas
         Assert.Contains(documentation, r => r.Path == "/openapi/{documentName}.json");
         Assert.Contains(documentation, r => r.Path.StartsWith("/docs", StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.Contract.Operations(), o => DocumentationRoutes.Any(d => o.Path.StartsWith(d, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void The_fhir_routes_are_left_out_of_the_document()
+    {
+        Assert.Contains(Routes(), r => r.Path == "/fhir/r4/{type}/{id}");
+        Assert.DoesNotContain(fixture.Contract.Operations(), o => FhirRoutes.Any(d => o.Path.StartsWith(d, StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Ledger.App.Tests.Patients;
 
 public sealed class ErasureTests
 {
-    private static readonly string[] Tables = ["cabinet_documents", "trend_points", "access_journal", "consents_active", "cabinet_visits", "patient_identifiers"];
+    private static readonly string[] Tables = ["cabinet_documents", "trend_points", "fhir_observations", "access_journal", "consents_active", "cabinet_visits", "patient_identifiers"];
 
     private static async Task<long> RowsAsync(LedgerHost host, string table, Guid patient)
     {
