@@ -51,5 +51,14 @@ public sealed class WebFeature : ILedgerFeature
             });
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder routes) => routes.MapRazorPages();
+    public void MapEndpoints(IEndpointRouteBuilder routes) =>
+        routes.MapRazorPages().Add(endpoint =>
+        {
+            // The sign-in page only shows; what is posted to its address is the identity's form endpoint
+            // (docs/identity.md), which must stay the only candidate for a POST there.
+            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: "/account/sign-in" or "account/sign-in" })
+            {
+                endpoint.Metadata.Add(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
+            }
+        });
 }

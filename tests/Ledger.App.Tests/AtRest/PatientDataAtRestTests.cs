@@ -28,6 +28,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
         "Смирнова", "Аторвастатин", "Гам-КОВИД-Вак", "ORD-2025-000123", "Консультация",
         "maria.ivanova", "c2FsdHNhbHRzYWx0c2FsdA", "GEZDGNBVGY3TQOJQ", "6f1ed002ab5595859014ebf0951522d9", // a login, a password salt, a TOTP secret, a recovery code hash
         "198.51.100.23", "Firefox/140.0", // the address and browser of a sign-in
+        "Сахарный диабет", "E11.9", "пенициллин", "91936005", "крапивница", // a condition and an allergy of the medical card
     ];
 
     [Fact]
@@ -51,6 +52,7 @@ public sealed class PatientDataAtRestTests(PostgresDatabase database) : IClassFi
                 StreamIds.OrganizationKind => StreamIds.Organization(Samples.Lab),
                 StreamIds.DeliveryRefusalKind => StreamIds.DeliveryRefusals(Samples.Lab.Value),
                 StreamIds.AccountKind => StreamIds.Account(Samples.Patient),
+                StreamIds.MedicalCardKind => StreamIds.MedicalCard(Samples.Patient),
                 _ => throw new InvalidOperationException($"no stream for kind {descriptor.StreamKind}"),
             };
             var metadata = new EventMetadata(Guid.NewGuid(), null, "system", "test");

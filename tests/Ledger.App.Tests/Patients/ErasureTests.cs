@@ -17,6 +17,9 @@ public sealed class ErasureTests
 {
     private static readonly string[] Tables = ["cabinet_documents", "trend_points", "fhir_observations", "access_journal", "consents_active", "cabinet_visits", "patient_identifiers"];
 
+    // Tables the seeding of the purge test below does not fill (no account, no medical card entry), declared all the same.
+    private static readonly string[] TablesWithoutSeed = ["account_logins", "sign_in_journal", "medical_card_entries"];
+
     private static async Task<long> RowsAsync(LedgerHost host, string table, Guid patient)
     {
         await using var connection = new NpgsqlConnection(host.ConnectionString);
@@ -38,7 +41,7 @@ public sealed class ErasureTests
         var undeclared = tables.Where(t => t.CreateSql.Contains("patient_id", StringComparison.Ordinal) && t.PatientColumn is null && t.Name != global::Ledger.App.Patients.PatientErasure.Table).Select(t => t.Name).ToList();
 
         Assert.Empty(undeclared);
-        Assert.Equal(Tables.Order(StringComparer.Ordinal), erasure.PatientTables.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(Tables.Concat(TablesWithoutSeed).Order(StringComparer.Ordinal), erasure.PatientTables.Select(t => t.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
