@@ -275,6 +275,12 @@ public sealed partial class ApiDocumentTests(ApiDocumentFixture fixture) : IClas
         var result = new Dictionary<string, RouteEndpoint>(StringComparer.Ordinal);
         foreach (var endpoint in fixture.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
         {
+            // The cabinet's HTML pages are not the API (docs/cabinet.md); some name their methods.
+            if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() is not null)
+            {
+                continue;
+            }
+
             var path = "/" + string.Join('/', endpoint.RoutePattern.PathSegments.Select(s => string.Concat(s.Parts.Select(p => p switch
             {
                 Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart l => l.Content,
