@@ -1,15 +1,19 @@
 using Hl7.Fhir.Model;
+using Instant = NodaTime.Instant;
 
 namespace Ledger.App.Fhir;
 
-/// <summary>The Bundles the API answers with: a search page with its paging links, a history, <c>$everything</c>.</summary>
+/// <summary>
+/// The Bundles the API answers with: a search page with its paging links, a history, <c>$everything</c>. Their
+/// <c>meta.lastUpdated</c> is the reader's instant (<see cref="FhirReader.Now"/>, from the ledger's clock).
+/// </summary>
 public static class FhirBundles
 {
-    public static Bundle Searchset(string baseUrl, string type, FhirSearch search, FhirPage page)
+    public static Bundle Searchset(string baseUrl, string type, FhirSearch search, FhirPage page, Instant now)
     {
         ArgumentNullException.ThrowIfNull(search);
         ArgumentNullException.ThrowIfNull(page);
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString("D"), Type = Bundle.BundleType.Searchset, Total = (int)Math.Min(page.Total, int.MaxValue), Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
+        var bundle = new Bundle { Id = Guid.NewGuid().ToString("D"), Type = Bundle.BundleType.Searchset, Total = (int)Math.Min(page.Total, int.MaxValue), Meta = new Meta { LastUpdated = now.ToDateTimeOffset() } };
         var url = $"{baseUrl}/{type}?";
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = url + search.QueryAt(search.Offset) });
         if (search.Offset + search.Count < page.Total)
@@ -47,10 +51,10 @@ public static class FhirBundles
         return bundle;
     }
 
-    public static Bundle Everything(string baseUrl, IReadOnlyList<Resource> resources)
+    public static Bundle Everything(string baseUrl, IReadOnlyList<Resource> resources, Instant now)
     {
         ArgumentNullException.ThrowIfNull(resources);
-        var bundle = new Bundle { Id = Guid.NewGuid().ToString("D"), Type = Bundle.BundleType.Searchset, Total = resources.Count, Meta = new Meta { LastUpdated = DateTimeOffset.UtcNow } };
+        var bundle = new Bundle { Id = Guid.NewGuid().ToString("D"), Type = Bundle.BundleType.Searchset, Total = resources.Count, Meta = new Meta { LastUpdated = now.ToDateTimeOffset() } };
         Add(bundle, baseUrl, resources, Bundle.SearchEntryMode.Match);
         return bundle;
     }

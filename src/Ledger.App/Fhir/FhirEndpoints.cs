@@ -54,7 +54,7 @@ public static class FhirEndpoints
             var resourceType = Type(types, type);
             var search = FhirSearch.Parse(http.Request.Query, resourceType.SearchParameters, resourceType.Includes);
             return Read(http, shared, readers, access, "search " + type, resourceType, async reader =>
-                FhirBundles.Searchset(reader.BaseUrl, type, search, await resourceType.SearchAsync(reader, search, search.Includes, ct)), ct);
+                FhirBundles.Searchset(reader.BaseUrl, type, search, await resourceType.SearchAsync(reader, search, search.Includes, ct), reader.Now), ct);
         });
         group.MapGet("/{type}/{id}", (HttpContext http, string type, string id, FhirResourceTypes types, FhirReaders readers, AccessRecorder access, CancellationToken ct) =>
         {

@@ -20,7 +20,7 @@ public sealed class FhirEverything(FhirResourceTypes types, FhirReaders readers)
             all.AddRange(await type.EverythingAsync(reader, cancellationToken));
         }
 
-        return FhirBundles.Everything(reader.BaseUrl, all);
+        return FhirBundles.Everything(reader.BaseUrl, all, reader.Now);
     }
 
     /// <summary>The patient's whole record as a Bundle whose <c>fullUrl</c>s start with <paramref name="baseUrl"/>.</summary>

@@ -90,6 +90,7 @@ public sealed class FhirReadTests(FhirFixture fixture) : IClassFixture<FhirFixtu
             pages++;
             Assert.Equal(6, page.Total);
             Assert.Equal(page.Link.Single(l => l.Relation == "self").Url, page.SelfLink!.OriginalString);
+            Assert.Equal(fixture.Host.Clock.GetCurrentInstant().ToDateTimeOffset(), page.Meta!.LastUpdated);
             seen.AddRange(page.Entry.Select(e => e.Resource!).Cast<Observation>());
             page = await client.ContinueAsync(page);
         }
