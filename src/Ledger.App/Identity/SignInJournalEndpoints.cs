@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
@@ -17,16 +16,9 @@ public static class SignInJournalEndpoints
                 return PatientHttp.Forbidden("the token names no patient");
             }
 
-            var page = 1;
-            var size = 50;
-            if (http.Request.Query["page"].ToString() is { Length: > 0 } p && (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1))
+            if (PageQuery.TryRead(http.Request, out var page, out var size) is { } invalid)
             {
-                return ProblemTypes.Invalid("page", "a positive number");
-            }
-
-            if (http.Request.Query["pageSize"].ToString() is { Length: > 0 } s && (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
-            {
-                return ProblemTypes.Invalid("pageSize", "1 to 200");
+                return invalid;
             }
 
             return TypedResults.Ok(await queries.PageAsync(me.Value, page, size, ct));
