@@ -42,19 +42,19 @@ public static class FhirEndpoints
         });
         group.MapGet("/metadata", (HttpContext http, FhirResourceTypes types, CancellationToken ct) => Answer(http, _ => Task.FromResult<Resource>(FhirCapabilities.Build(types, BaseUrl(http, shared)))));
         group.MapGet("/Patient/{id}/$everything", (HttpContext http, string id, FhirEverything everything, FhirResourceTypes types, FhirReaders readers, AccessRecorder access, CancellationToken ct) =>
-            Read(http, shared, readers, access, "everything", null, async reader =>
-            {
-                FhirDocuments.RequireId(id);
-                return id == reader.Patient.Value.ToString("D")
+        {
+            FhirDocuments.RequireId(id);
+            return Read(http, shared, readers, access, "everything", null, async reader =>
+                id == reader.Patient.Value.ToString("D")
                     ? await everything.BuildAsync(reader, ct)
-                    : throw FhirProblem.NotFound("no Patient/" + id + " for this reader");
-            }, ct));
+                    : throw FhirProblem.NotFound("no Patient/" + id + " for this reader"), ct);
+        });
         group.MapGet("/{type}", (HttpContext http, string type, FhirResourceTypes types, FhirReaders readers, AccessRecorder access, CancellationToken ct) =>
         {
             var resourceType = Type(types, type);
             var search = FhirSearch.Parse(http.Request.Query, resourceType.SearchParameters, resourceType.Includes);
             return Read(http, shared, readers, access, "search " + type, resourceType, async reader =>
-                FhirBundles.Searchset(reader.BaseUrl, type, search, await resourceType.SearchAsync(reader, search, search.Includes, ct), reader.Now), ct);
+                FhirBundles.Searchset(reader.BaseUrl, type, search, await resourceType.SearchAsync(reader, search, search.Includes, ct), reader.Now), ct, found: false);
         });
         group.MapGet("/{type}/{id}", (HttpContext http, string type, string id, FhirResourceTypes types, FhirReaders readers, AccessRecorder access, CancellationToken ct) =>
         {
@@ -96,7 +96,11 @@ public static class FhirEndpoints
     }
 
     /// <summary>The answer in the negotiated format; a <see cref="FhirProblem"/> as an OperationOutcome with its status.</summary>
-    private static async Task<IResult> Answer(HttpContext http, Func<FhirFormat, Task<Resource>> produce)
+    private static Task<IResult> Answer(HttpContext http, Func<FhirFormat, Task<Resource>> produce) =>
+        AnswerWritten(http, async format => FhirFormats.Write(await produce(format), format));
+
+    /// <summary>As <see cref="Answer"/>, for a producer that also writes the resource in the negotiated format.</summary>
+    private static async Task<IResult> AnswerWritten(HttpContext http, Func<FhirFormat, Task<IResult>> produce)
     {
         var (format, status, reason) = FhirFormats.Negotiate(http.Request);
         try
@@ -106,7 +110,7 @@ public static class FhirEndpoints
                 throw new FhirProblem(status, status == StatusCodes.Status406NotAcceptable ? OperationOutcome.IssueType.NotSupported : OperationOutcome.IssueType.Invalid, reason!, reason!.Split(':')[0]);
             }
 
-            return FhirFormats.Write(await produce(format.Value), format.Value);
+            return await produce(format.Value);
         }
         catch (FhirProblem problem)
         {
@@ -119,26 +123,42 @@ public static class FhirEndpoints
         }
     }
 
-    /// <summary>A read of the record: the reader resolved, the access recorded, then the content.</summary>
+    /// <summary>
+    /// A read of the record: the reader resolved, the access recorded, then the content. When the request cannot fail
+    /// for want of what it asks (<paramref name="found"/> false: a search, <c>$everything</c> of the reader's own
+    /// Patient), the access is appended while the content is built and written, and the answer waits for both; a read
+    /// by id is recorded once the resource is found.
+    /// </summary>
     private static Task<IResult> Read(
-        HttpContext http, bool shared, FhirReaders readers, AccessRecorder access, string purpose, IFhirResourceType? type, Func<FhirReader, Task<Resource>> produce, CancellationToken ct, Guid? document = null) =>
-        Answer(http, async _ =>
+        HttpContext http, bool shared, FhirReaders readers, AccessRecorder access, string purpose, IFhirResourceType? type, Func<FhirReader, Task<Resource>> produce, CancellationToken ct, Guid? document = null, bool found = true) =>
+        AnswerWritten(http, async format =>
         {
             var baseUrl = BaseUrl(http, shared);
             if (!shared)
             {
                 var reader = await readers.ForTokenAsync(http, baseUrl, ct);
+                var entry = new AccessEntry(reader.Patient, PatientHttp.ActorOf(http.User), document is { } d ? new DocumentId(d) : null, "fhir " + purpose, null, AccessChannel.Api, PatientHttp.SourceAddress(http));
+                if (!found)
+                {
+                    return await WhileRecordingAsync(access.AccessedAsync(entry, cancellationToken: ct), async () => FhirFormats.Write(await produce(reader), format));
+                }
+
                 var content = await produce(reader);
-                await access.AccessedAsync(new AccessEntry(reader.Patient, PatientHttp.ActorOf(http.User), document is { } d ? new DocumentId(d) : null, "fhir " + purpose, null, AccessChannel.Api, PatientHttp.SourceAddress(http)), cancellationToken: ct);
-                return content;
+                await access.AccessedAsync(entry, cancellationToken: ct);
+                return FhirFormats.Write(content, format);
             }
 
-            var (linkReader, entry) = await readers.ForLinkAsync(http, http.Request.RouteValues["token"]?.ToString() ?? string.Empty, baseUrl, ct);
-            entry = entry with { Document = document is { } id ? new DocumentId(id) : null };
+            var (linkReader, linkEntry) = await readers.ForLinkAsync(http, http.Request.RouteValues["token"]?.ToString() ?? string.Empty, baseUrl, ct);
+            linkEntry = linkEntry with { Document = document is { } id ? new DocumentId(id) : null };
             if (type is { SharedWithLinks: false })
             {
-                await access.DeniedAsync(entry, "consent.out_of_scope", ct);
+                await access.DeniedAsync(linkEntry, "consent.out_of_scope", ct);
                 throw FhirProblem.Forbidden($"a share link does not read {FhirResourceTypes.NameOf(type)}: it is the patient's own", "consent.out_of_scope");
+            }
+
+            if (!found)
+            {
+                return await WhileRecordingAsync(access.AccessedAsync(linkEntry, cancellationToken: ct), async () => FhirFormats.Write(await produce(linkReader), format));
             }
 
             Resource result;
@@ -148,13 +168,31 @@ public static class FhirEndpoints
             }
             catch (FhirProblem problem) when (problem.Status == StatusCodes.Status404NotFound)
             {
-                await access.DeniedAsync(entry, "document.not_found", ct);
+                await access.DeniedAsync(linkEntry, "document.not_found", ct);
                 throw;
             }
 
-            await access.AccessedAsync(entry, cancellationToken: ct);
-            return result;
+            await access.AccessedAsync(linkEntry, cancellationToken: ct);
+            return FhirFormats.Write(result, format);
         });
+
+    /// <summary>The answer once both it and the recording of the access are done (nothing is answered unrecorded).</summary>
+    private static async Task<IResult> WhileRecordingAsync(Task recording, Func<Task<IResult>> answer)
+    {
+        IResult written;
+        try
+        {
+            written = await answer();
+        }
+        catch
+        {
+            await recording;
+            throw;
+        }
+
+        await recording;
+        return written;
+    }
 
     private static IFhirResourceType Type(FhirResourceTypes types, string name) =>
         types.Find(name) ?? throw new FhirProblem(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotSupported, $"the resource type {(name.Length > 64 ? name[..64] : name)} is not served (see metadata)");
