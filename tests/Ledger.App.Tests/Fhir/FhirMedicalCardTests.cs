@@ -176,4 +176,39 @@ public sealed class FhirMedicalCardTests(FhirFixture fixture) : IClassFixture<Fh
         Assert.Equal(HttpStatusCode.Gone, search.StatusCode);
         Assert.Contains("\"deleted\"", await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_entry_recorded_in_error_is_read_as_entered_in_error_and_left_out_of_searches()
+    {
+        byte[] Delivery(string status) => System.Text.Encoding.UTF8.GetBytes((
+            """{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:5b0c0f7e-0000-4000-8000-000000000002","resource":{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.643.100.3","value":"SNILS"}]}},"""
+            + """{"resource":{"resourceType":"Condition","id":"c-error",STATUS,"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"K29"}]},"subject":{"reference":"urn:uuid:5b0c0f7e-0000-4000-8000-000000000002"}}}]}""")
+                .Replace("SNILS", fixture.Snils, StringComparison.Ordinal).Replace("STATUS", status, StringComparison.Ordinal));
+        using (var first = await Ingestion.DeliveryHost.PostFhirAsync(fixture.CardClinic.Client, Delivery("""
+            "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]}
+            """)))
+        {
+            Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync());
+        }
+
+        using (var withdrawn = await Ingestion.DeliveryHost.PostFhirAsync(fixture.CardClinic.Client, Delivery("""
+            "verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"entered-in-error"}]}
+            """)))
+        {
+            Assert.True(withdrawn.IsSuccessStatusCode, await withdrawn.Content.ReadAsStringAsync());
+        }
+
+        await Seed.CatchUpAsync(fixture.Host);
+        var id = App.Ingestion.IngestionTables.Derive("fhir", fixture.CardClinic.Id.ToString("N"), "condition", "c-error").ToString("D");
+        var client = fixture.Client();
+
+        var read = await client.ReadAsync<Condition>("Condition/" + id);
+        var search = await client.SearchAsync<Condition>();
+
+        Assert.Equal("entered-in-error", Assert.Single(read!.VerificationStatus!.Coding).Code);
+        Assert.Null(read.ClinicalStatus);
+        FhirValidation.AssertValid(read);
+        Assert.Equal(3, search!.Total);
+        Assert.DoesNotContain(search.Entry, e => e.Resource!.Id == id);
+    }
 }
