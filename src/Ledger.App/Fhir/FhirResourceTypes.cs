@@ -10,11 +10,13 @@ public sealed class FhirResourceTypes(
     DiagnosticReportResource diagnosticReport,
     ImmunizationResource immunization,
     DocumentReferenceResource documentReference,
+    ConditionResource condition,
+    AllergyIntoleranceResource allergyIntolerance,
     ConsentResource consent,
     AuditEventResource auditEvent,
     ProvenanceResource provenance)
 {
-    public IReadOnlyList<IFhirResourceType> All { get; } = [patient, observation, diagnosticReport, immunization, documentReference, consent, auditEvent, provenance];
+    public IReadOnlyList<IFhirResourceType> All { get; } = [patient, observation, diagnosticReport, immunization, documentReference, condition, allergyIntolerance, consent, auditEvent, provenance];
 
     public IFhirResourceType? Find(string name) => All.FirstOrDefault(t => t.Type.ToString() == name);
 
@@ -26,6 +28,8 @@ public sealed class FhirResourceTypes(
         services.AddSingleton<DiagnosticReportResource>();
         services.AddSingleton<ImmunizationResource>();
         services.AddSingleton<DocumentReferenceResource>();
+        services.AddSingleton<ConditionResource>();
+        services.AddSingleton<AllergyIntoleranceResource>();
         services.AddSingleton<ConsentResource>();
         services.AddSingleton<AuditEventResource>();
         services.AddSingleton<ProvenanceResource>();

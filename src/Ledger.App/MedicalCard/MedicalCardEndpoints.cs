@@ -33,19 +33,24 @@ public static class MedicalCardEndpoints
         var group = routes.MapGroup("/api/v1/patients/me/medical-card").RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Medical card");
         group.MapGet("/", GetAsync)
             .WithName("getMedicalCard").WithSummary("The caller's conditions and allergies, clinic-delivered and self-reported; the read is recorded in the access journal")
-            .Produces<MedicalCardView>();
+            .Produces<MedicalCardView>().Problems(StatusCodes.Status404NotFound);
         group.MapPost("/conditions", ReportAsync)
             .WithName("reportCondition").WithSummary("The caller reports a condition of their own, kept apart from the clinics' entries")
             .Produces<ConditionReported>(StatusCodes.Status201Created).Produces<ConditionReported>()
             .Header(StatusCodes.Status201Created, "Location", "The medical card the condition was put on.")
-            .Parameters(ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status422UnprocessableEntity);
+            .Parameters(ApiMetadata.IdempotencyKey).Problems(StatusCodes.Status404NotFound, StatusCodes.Status422UnprocessableEntity);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, MedicalCardQueries queries, AccessRecorder access, CancellationToken ct)
+    private static async Task<IResult> GetAsync(HttpContext http, MedicalCardQueries queries, AccessRecorder access, EventStore.EventStore store, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
             return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        if (!await HasCabinetAsync(store, me, ct))
+        {
+            return PatientHttp.NotFound("no cabinet is registered for this patient");
         }
 
         // Recorded before anything is shown: a read that cannot be recorded shows nothing.
@@ -53,11 +58,16 @@ public static class MedicalCardEndpoints
         return TypedResults.Ok(await queries.GetAsync(me.Value, cancellationToken: ct));
     }
 
-    private static async Task<IResult> ReportAsync(ReportConditionRequest? body, HttpContext http, CommandExecutor executor, CancellationToken ct)
+    private static async Task<IResult> ReportAsync(ReportConditionRequest? body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
             return PatientHttp.Forbidden("the token names no patient");
+        }
+
+        if (!await HasCabinetAsync(store, me, ct))
+        {
+            return PatientHttp.NotFound("no cabinet is registered for this patient");
         }
 
         if (body is null)
@@ -107,6 +117,13 @@ public static class MedicalCardEndpoints
         var created = outcome.Events.Count > 0 && !outcome.AlreadyStored;
         var answer = new ConditionReported(entryId, created, outcome.Version);
         return created ? TypedResults.Created("/api/v1/patients/me/medical-card", answer) : TypedResults.Ok(answer);
+    }
+
+    /// <summary>Whether the patient has a cabinet (registered, not erased): an erased patient's card is gone, and so is the key its reads would be recorded with.</summary>
+    private static async Task<bool> HasCabinetAsync(EventStore.EventStore store, Ledger.Domain.Identifiers.PatientId me, CancellationToken ct)
+    {
+        var (state, _) = await store.AggregateAsync(Deciders.Patient, StreamIds.Patient(me), cancellationToken: ct);
+        return state.Registered && !state.Erased;
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

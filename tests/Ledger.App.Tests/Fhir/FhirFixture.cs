@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Hl7.Fhir.Rest;
+using Ledger.App.Ingestion;
 using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.App.Tests.Consents;
@@ -18,7 +19,8 @@ namespace Ledger.App.Tests.Fhir;
 /// <summary>
 /// One ledger with a patient whose record has every kind of resource the FHIR API serves: three lab reports (the first
 /// corrected once), an ultrasound with two files, a vaccination, and a consent with its share link; and another patient
-/// with a report of their own.
+/// with a report of their own. Its medical card holds two conditions and an allergy delivered by <see cref="CardClinic"/>
+/// and a condition the patient reported (the same diagnosis as the clinic's first).
 /// </summary>
 public sealed class FhirFixture : IAsyncLifetime
 {
@@ -47,6 +49,27 @@ public sealed class FhirFixture : IAsyncLifetime
     public string ShareToken { get; private set; } = string.Empty;
 
     public HttpClient PatientHttp { get; private set; } = null!;
+
+    public TestOrganization CardClinic { get; private set; } = null!;
+
+    /// <summary>The clinic's conditions (E11.9 active, J45 resolved) and allergy, as the ingestion derives their entry ids.</summary>
+    public Guid ClinicCondition => IngestionTables.Derive("fhir", CardClinic.Id.ToString("N"), "condition", "c-diabetes");
+
+    public Guid ResolvedCondition => IngestionTables.Derive("fhir", CardClinic.Id.ToString("N"), "condition", "c-asthma");
+
+    public Guid ClinicAllergy => IngestionTables.Derive("fhir", CardClinic.Id.ToString("N"), "allergy", "a-penicillin");
+
+    public Guid ReportedCondition { get; private set; }
+
+    /// <summary>A Bundle of the card's clinic entries for the patient of <paramref name="snils"/>.</summary>
+    public static byte[] CardBundle(string snils) => System.Text.Encoding.UTF8.GetBytes("""
+        {"resourceType":"Bundle","type":"collection","entry":[
+          {"fullUrl":"urn:uuid:5b0c0f7e-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.643.100.3","value":"SNILS"}]}},
+          {"resource":{"resourceType":"Condition","id":"c-diabetes","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-ver-status","code":"confirmed"}]},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-category","code":"problem-list-item"}]}],"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"E11.9","display":"Сахарный диабет 2 типа"}]},"subject":{"reference":"urn:uuid:5b0c0f7e-0000-4000-8000-000000000001"},"onsetDateTime":"2019-05-14","recorder":{"display":"Петрова А. А."}}},
+          {"resource":{"resourceType":"Condition","id":"c-asthma","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"resolved"}]},"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"J45","display":"Астма"}]},"subject":{"reference":"urn:uuid:5b0c0f7e-0000-4000-8000-000000000001"}}},
+          {"resource":{"resourceType":"AllergyIntolerance","id":"a-penicillin","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},"type":"allergy","category":["medication"],"criticality":"high","code":{"coding":[{"system":"http://snomed.info/sct","code":"91936005","display":"Allergy to penicillin"}]},"patient":{"reference":"urn:uuid:5b0c0f7e-0000-4000-8000-000000000001"},"reaction":[{"manifestation":[{"text":"крапивница"}]}]}}
+        ]}
+        """.Replace("SNILS", snils, StringComparison.Ordinal));
 
     public async Task InitializeAsync()
     {
@@ -78,6 +101,18 @@ public sealed class FhirFixture : IAsyncLifetime
             new Domain.Results.Vaccination(new LocalDate(2026, 1, 5), "Гам-КОВИД-Вак", "II-123", "НИЦЭМ", 1, Seed.Lab)));
         PatientHttp = Host.ClientAs(Roles.Patient, Patient);
         (Consent, ShareToken) = await ShareLinkTests.GrantAsync(PatientHttp);
+        CardClinic = await Delivery.CreateOrganizationAsync(confirm: true, enable: true);
+        using (var delivered = await DeliveryHost.PostFhirAsync(CardClinic.Client, CardBundle(Snils)))
+        {
+            Assert.True(delivered.StatusCode == System.Net.HttpStatusCode.Created, await delivered.Content.ReadAsStringAsync());
+        }
+
+        using (var reported = await PatientHttp.PostAsJsonAsync("/api/v1/patients/me/medical-card/conditions", new { code = "E11.9", codeSystem = "http://hl7.org/fhir/sid/icd-10", codeDisplay = "Сахарный диабет 2 типа", onset = "2019-05-01" }))
+        {
+            Assert.True(reported.StatusCode == System.Net.HttpStatusCode.Created, await reported.Content.ReadAsStringAsync());
+            ReportedCondition = (await reported.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("entryId").GetGuid();
+        }
+
         await Seed.CatchUpAsync(Host);
     }
 

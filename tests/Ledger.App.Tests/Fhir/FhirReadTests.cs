@@ -8,7 +8,7 @@ namespace Ledger.App.Tests.Fhir;
 /// <summary>A stock Firely client reads every resource type, follows the paging links; every resource validates.</summary>
 public sealed class FhirReadTests(FhirFixture fixture) : IClassFixture<FhirFixture>
 {
-    private static readonly string[] Served = ["AuditEvent", "Consent", "DiagnosticReport", "DocumentReference", "Immunization", "Observation", "Patient", "Provenance"];
+    private static readonly string[] Served = ["AllergyIntolerance", "AuditEvent", "Condition", "Consent", "DiagnosticReport", "DocumentReference", "Immunization", "Observation", "Patient", "Provenance"];
 
     [Fact]
     public async Task The_capability_statement_states_exactly_what_is_served()
@@ -20,7 +20,12 @@ public sealed class FhirReadTests(FhirFixture fixture) : IClassFixture<FhirFixtu
         FhirValidation.AssertValid(statement!);
         var rest = Assert.Single(statement!.Rest);
         Assert.Equal(Served, rest.Resource.Select(r => r.Type!).Order(StringComparer.Ordinal).ToArray());
-        Assert.DoesNotContain(rest.Resource, r => r.Type is "Condition" or "AllergyIntolerance");
+        Assert.All(rest.Resource.Where(r => r.Type is "Condition" or "AllergyIntolerance"), r =>
+        {
+            Assert.Equal(["_count", "_offset", "clinical-status"], r.SearchParam.Select(p => p.Name!).Order(StringComparer.Ordinal).ToArray());
+            Assert.Equal([CapabilityStatement.TypeRestfulInteraction.Read, CapabilityStatement.TypeRestfulInteraction.SearchType], r.Interaction.Select(i => i.Code!.Value).ToArray());
+            Assert.Empty(r.SearchInclude);
+        });
         var observation = rest.Resource.Single(r => r.Type == "Observation");
         Assert.Equal(["_count", "_offset", "category", "code", "date"], observation.SearchParam.Select(p => p.Name!).Order(StringComparer.Ordinal).ToArray());
         Assert.Contains(observation.Interaction, i => i.Code == CapabilityStatement.TypeRestfulInteraction.HistoryInstance);
@@ -42,6 +47,8 @@ public sealed class FhirReadTests(FhirFixture fixture) : IClassFixture<FhirFixtu
             (await client.ReadAsync<Immunization>($"Immunization/{fixture.Vaccination:D}"))!,
             (await client.ReadAsync<DocumentReference>($"DocumentReference/{fixture.Study:D}-a2"))!,
             (await client.ReadAsync<Consent>($"Consent/{fixture.Consent:D}"))!,
+            (await client.ReadAsync<Condition>($"Condition/{fixture.ClinicCondition:D}"))!,
+            (await client.ReadAsync<AllergyIntolerance>($"AllergyIntolerance/{fixture.ClinicAllergy:D}"))!,
             (await client.ReadAsync<Provenance>($"Provenance/{fixture.Reports[1]:D}"))!,
         };
         var journal = await client.SearchAsync<AuditEvent>();
