@@ -58,7 +58,11 @@ public sealed record LabObservation(
     ReferenceRange? ReferenceRange,
     AbnormalFlag? Flag,
     ObservationStatus Status,
-    string? Comment);
+    string? Comment)
+{
+    /// <summary>Files the laboratory sent as the observation's value (HL7 OBX ED, FHIR valueAttachment); null when none.</summary>
+    public IReadOnlyList<Attachment>? Attachments { get; init; }
+}
 
 /// <summary>A reference range as the laboratory sent it.</summary>
 public sealed record ReferenceRange(decimal? Low, decimal? High, string? Text);
