@@ -60,7 +60,11 @@ public sealed record LabObservation(
     ObservationStatus Status,
     string? Comment)
 {
-    /// <summary>Files the laboratory sent as the observation's value (HL7 OBX ED, FHIR valueAttachment); null when none.</summary>
+    /// <summary>
+    /// Files the laboratory sent as the observation's value (HL7 OBX ED); null when none, and then not written, so the
+    /// stored JSON of an observation without files is what it was before the field existed (an additive field: v1 stays).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Attachment>? Attachments { get; init; }
 }
 
