@@ -65,6 +65,37 @@ public sealed class AttachmentPageTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task The_lab_result_page_lists_the_laboratory_s_pdf_and_opens_it_in_a_new_tab()
+    {
+        var patient = await Seed.PatientAsync(Host);
+        var lab = await WebSeed.LaboratoryAsync(Host);
+        var pdf = AttachmentTests.Pdf("lab page");
+        var report = WebSeed.Report(lab, "ORD-PDF", Instant.FromUtc(2026, 2, 20, 6, 30), "Смирнова О. В.", 5.2m);
+        var panel = report.Panels[0];
+        var withFile = panel.Observations[0] with { Attachments = [new Attachment(ContentHash.Parse(Convert.ToHexStringLower(SHA256.HashData(pdf))), AttachmentContentType.Pdf, pdf.Length, "бланк.pdf")] };
+        report = report with { Panels = [panel with { Observations = [withFile, .. panel.Observations.Skip(1)] }, .. report.Panels.Skip(1)] };
+        var document = new DocumentId(Guid.CreateVersion7());
+        var owner = new ResolvedPatient(PatientRef.Resolved(new PatientId(patient)), patient);
+        var writes = await Host.Services.GetRequiredService<AttachmentFiles>().WritesAsync(owner, [pdf], CancellationToken.None);
+        await Host.Services.GetRequiredService<CommandExecutor>().ExecuteAsync(
+            Deciders.Result,
+            StreamIds.Result(document),
+            new RecordLabResult(document, owner.Patient, lab, "DLV-" + document.Value.ToString("N"), report),
+            new CommandContext(Guid.NewGuid(), EventMetadata.Empty, patient) { Writes = writes });
+        await Seed.CatchUpAsync(Host);
+        await using var context = await fixture.PatientContextAsync(patient);
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync($"/documents/{document}");
+
+        var link = page.Locator("ul.attachments a[target=_blank]");
+        Assert.Equal($"/api/v1/patients/me/documents/{document.Value}/attachments/1", await link.GetAttributeAsync("href"));
+        Assert.Contains("бланк.pdf", await page.Locator("ul.attachments").InnerTextAsync(), StringComparison.Ordinal);
+        var opened = await context.APIRequest.GetAsync($"/api/v1/patients/me/documents/{document.Value}/attachments/1");
+        Assert.Equal(pdf, await opened.BodyAsync());
+    }
+
+    [Fact]
     public async Task The_share_page_shows_the_image_through_the_link()
     {
         var patient = await Seed.PatientAsync(Host);
