@@ -13,6 +13,7 @@ public sealed class CabinetFeature : ILedgerFeature
     public void MapEndpoints(IEndpointRouteBuilder routes)
     {
         routes.MapCabinet();
+        routes.MapAttachments();
         routes.MapTrends();
     }
 

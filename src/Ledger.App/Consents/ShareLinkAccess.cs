@@ -54,14 +54,14 @@ public sealed class ShareLinkAccess(ConsentsProjection consents, CabinetQueries 
     }
 
     /// <summary>One document under the link; not found (recorded as a refusal) when it is not the patient's or not in the scope.</summary>
-    public async Task<ShareLinkOutcome<LoadedDocument>> DocumentAsync(string token, Guid id, string? sourceAddress, CancellationToken cancellationToken)
+    public async Task<ShareLinkOutcome<LoadedDocument>> DocumentAsync(string token, Guid id, string? sourceAddress, CancellationToken cancellationToken, string purpose = Purpose)
     {
         if (await consents.FindByTokenAsync(token, cancellationToken) is not { } consent)
         {
             return new(null, null, null, NotFound: true);
         }
 
-        var entry = Entry(consent, id == Guid.Empty ? null : new DocumentId(id), sourceAddress);
+        var entry = Entry(consent, id == Guid.Empty ? null : new DocumentId(id), sourceAddress, purpose);
         if (consent.RefusalAt(clock.GetCurrentInstant()) is { } refusal)
         {
             await access.DeniedAsync(entry, refusal, cancellationToken);
@@ -92,11 +92,11 @@ public sealed class ShareLinkAccess(ConsentsProjection consents, CabinetQueries 
         return DocumentReader.DetailAsync(loaded.State, organizations, cancellationToken);
     }
 
-    private static AccessEntry Entry(ConsentRow consent, DocumentId? document, string? sourceAddress) => new(
+    private static AccessEntry Entry(ConsentRow consent, DocumentId? document, string? sourceAddress, string purpose = Purpose) => new(
         new PatientId(consent.PatientId),
         new Actor(ActorKind.Doctor, new ActorId(consent.ConsentId)),
         document,
-        Purpose,
+        purpose,
         new ConsentId(consent.ConsentId),
         AccessChannel.ShareLink,
         sourceAddress);

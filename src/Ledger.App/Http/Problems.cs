@@ -25,6 +25,7 @@ public static class ProblemTypes
     public const string TooManyRequests = "urn:ledger:problem:too-many-requests";
     public const string Unsupported = "urn:ledger:problem:unsupported-media-type";
     public const string Internal = "urn:ledger:problem:internal";
+    public const string Integrity = "urn:ledger:problem:integrity";
     public const string Unavailable = "urn:ledger:problem:unavailable";
 
     /// <summary>Every type above, in the order the API documentation lists them.</summary>

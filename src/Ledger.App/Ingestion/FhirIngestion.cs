@@ -21,7 +21,7 @@ public sealed record FhirAnswer(int HttpStatus, string OperationOutcome);
 /// first answer back; without either, documents and entries are still recognised by their ids (derived from sender,
 /// resource type and resource id) and not stored twice.
 /// </summary>
-public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStore store, PatientResolver patients, IngestionTables tables, IngestionOptions options, IClock clock)
+public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStore store, PatientResolver patients, IngestionTables tables, AttachmentFiles files, IngestionOptions options, IClock clock)
 {
     /// <summary>One append prepared and checked: the id it reports and the append itself (true when it stored something new).</summary>
     private sealed record Pending(Guid Id, Func<CancellationToken, Task<bool>> Append);
@@ -111,7 +111,7 @@ public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStor
             index++;
             var patient = await patients.ResolveAsync(sender, lab.PatientIdentifiers, lab.SubjectReference, "DiagnosticReport.subject", cancellationToken);
             var id = new DocumentId(IdFor("lab", lab.SourceId));
-            AddResult(new RecordLabResult(id, patient.Patient, senderId, DeliveryId(id.Value), LabReportMapping.ToReport(lab, sender, options), LabReportMapping.Release(lab)), id, patient);
+            AddResult(new RecordLabResult(id, patient.Patient, senderId, DeliveryId(id.Value), LabReportMapping.ToReport(lab, sender, options), LabReportMapping.Release(lab)), id, patient, AttachmentFiles.Of(lab));
         }
 
         foreach (var study in read.InstrumentalStudies)
@@ -119,7 +119,7 @@ public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStor
             index++;
             var patient = await patients.ResolveAsync(sender, study.PatientIdentifiers, study.SubjectReference, "DiagnosticReport.subject", cancellationToken);
             var id = new DocumentId(IdFor("study", study.SourceId));
-            AddResult(new RecordInstrumentalStudy(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToStudy(study, options), ClinicalDocumentMapping.Release(study)), id, patient);
+            AddResult(new RecordInstrumentalStudy(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToStudy(study, options), ClinicalDocumentMapping.Release(study)), id, patient, study.PresentedForms.Select(f => f.Data).ToList());
         }
 
         foreach (var vaccination in read.Vaccinations)
@@ -127,7 +127,7 @@ public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStor
             index++;
             var patient = await patients.ResolveAsync(sender, vaccination.PatientIdentifiers, vaccination.SubjectReference, "Immunization.patient", cancellationToken);
             var id = new DocumentId(IdFor("vaccination", vaccination.SourceId));
-            AddResult(new RecordVaccination(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToVaccination(vaccination, sender), ClinicalDocumentMapping.Release(vaccination)), id, patient);
+            AddResult(new RecordVaccination(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToVaccination(vaccination, sender), ClinicalDocumentMapping.Release(vaccination)), id, patient, []);
         }
 
         foreach (var visit in read.VisitProtocols)
@@ -135,7 +135,7 @@ public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStor
             index++;
             var patient = await patients.ResolveAsync(sender, visit.PatientIdentifiers, visit.SubjectReference, "Composition.subject", cancellationToken);
             var id = new DocumentId(IdFor("visit", visit.SourceId));
-            AddResult(new RecordVisitProtocol(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToVisit(visit), ClinicalDocumentMapping.Release(visit)), id, patient);
+            AddResult(new RecordVisitProtocol(id, patient.Patient, senderId, DeliveryId(id.Value), ClinicalDocumentMapping.ToVisit(visit), ClinicalDocumentMapping.Release(visit)), id, patient, []);
         }
 
         foreach (var condition in read.Conditions)
@@ -161,13 +161,15 @@ public sealed class FhirIngestion(CommandExecutor executor, EventStore.EventStor
 
         return pending;
 
-        void AddResult(ResultCommand command, DocumentId id, ResolvedPatient patient)
+        void AddResult(ResultCommand command, DocumentId id, ResolvedPatient patient, IReadOnlyList<ReadOnlyMemory<byte>> attachments)
         {
             // Checks the domain's rules now, so that a bad document stops the whole bundle before any append.
             ResultDecider.Decide(command, ResultState.Initial, now);
             pending.Add(new Pending(id.Value, async ct =>
             {
-                var outcome = await executor.ExecuteAsync(Deciders.Result, StreamIds.Result(id), command, Context(id.Value, patient.EncryptFor, null), ct);
+                // The original files are stored by the document's own append: with it, or not at all.
+                var context = Context(id.Value, patient.EncryptFor, null) with { Writes = await files.WritesAsync(patient, attachments, ct) };
+                var outcome = await executor.ExecuteAsync(Deciders.Result, StreamIds.Result(id), command, context, ct);
                 return outcome.Events.Count > 0 && !outcome.AlreadyStored;
             }));
         }

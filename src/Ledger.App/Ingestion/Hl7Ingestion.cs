@@ -19,7 +19,7 @@ public sealed record Hl7Answer(AckCode Code, string Ack, int HttpStatus);
 /// nothing.
 /// </summary>
 public sealed class Hl7Ingestion(
-    CommandExecutor executor, EventStore.EventStore store, PatientResolver patients, IngestionTables tables, IngestionOptions options, IClock clock)
+    CommandExecutor executor, EventStore.EventStore store, PatientResolver patients, IngestionTables tables, AttachmentFiles files, IngestionOptions options, IClock clock)
 {
     public async Task<Hl7Answer> IngestAsync(Guid sender, ReadOnlyMemory<byte> body, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -82,6 +82,7 @@ public sealed class Hl7Ingestion(
         var metadata = new EventMetadata(CorrelationId: commandId, ActorKind: "organization", ActorId: sender.ToString("D"));
         var documentId = new DocumentId(IngestionTables.Derive("hl7v2", sender.ToString("N"), controlId));
         var isCorrection = document.Panels.Any(p => p.Status.IsCorrection);
+        var attachments = AttachmentFiles.Of(document);
 
         if (!isCorrection)
         {
@@ -93,7 +94,10 @@ public sealed class Hl7Ingestion(
                     Deciders.Result,
                     StreamIds.Result(documentId),
                     new RecordLabResult(documentId, patient.Patient, senderId, controlId, report, release),
-                    new CommandContext(commandId, metadata, patient.EncryptFor, ExpectedVersion.NoStream) { Writes = [tables.OutcomeWrite(sender, key, new StoredOutcome(nameof(AckCode.AA), ack))] },
+                    new CommandContext(commandId, metadata, patient.EncryptFor, ExpectedVersion.NoStream)
+                    {
+                        Writes = [tables.OutcomeWrite(sender, key, new StoredOutcome(nameof(AckCode.AA), ack)), .. await files.WritesAsync(patient, attachments, cancellationToken)],
+                    },
                     cancellationToken);
                 if (!stored.AlreadyStored)
                 {
@@ -115,12 +119,12 @@ public sealed class Hl7Ingestion(
         if (corrected is { } existing)
         {
             var (state, _) = await store.AggregateAsync(Deciders.Result, existing, cancellationToken: cancellationToken);
-            var encryptFor = state.Patient?.PatientId?.Value ?? patient.EncryptFor;
+            var owner = state.Patient?.PatientId is { } known ? new ResolvedPatient(PatientRef.Resolved(known), known.Value) : patient;
             await executor.ExecuteAsync(
                 Deciders.Result,
                 existing,
                 new CorrectResult(new DocumentId(existing), senderId, controlId, report, "corrected by the sender (OBR-25 C)", release),
-                new CommandContext(commandId, metadata, encryptFor),
+                new CommandContext(commandId, metadata, owner.EncryptFor) { Writes = await files.WritesAsync(owner, attachments, cancellationToken) },
                 cancellationToken);
         }
         else
@@ -129,7 +133,7 @@ public sealed class Hl7Ingestion(
                 Deciders.Result,
                 StreamIds.Result(documentId),
                 new RecordLabResult(documentId, patient.Patient, senderId, controlId, report, release),
-                new CommandContext(commandId, metadata, patient.EncryptFor),
+                new CommandContext(commandId, metadata, patient.EncryptFor) { Writes = await files.WritesAsync(patient, attachments, cancellationToken) },
                 cancellationToken);
         }
 

@@ -19,6 +19,7 @@ public sealed class IngestionFeature : ILedgerFeature
     {
         services.TryAddSingleton(new IngestionOptions());
         services.AddSingleton<IngestionTables>();
+        services.AddSingleton<AttachmentFiles>();
         services.AddSingleton<PendingResultsTrigger>();
         services.AddSingleton<PatientResolver>();
         services.AddSingleton<DeliveryGate>();
@@ -39,7 +40,7 @@ public sealed class IngestionFeature : ILedgerFeature
     public void MapEndpoints(IEndpointRouteBuilder routes) => IngestionEndpoints.Map(routes);
 
     public IEnumerable<IInlineProjection> InlineProjections(IServiceProvider services) =>
-        [services.GetRequiredService<IngestionTables>(), services.GetRequiredService<PendingResultsTrigger>()];
+        [services.GetRequiredService<IngestionTables>(), services.GetRequiredService<AttachmentFiles>(), services.GetRequiredService<PendingResultsTrigger>()];
 
     public IEnumerable<Type> MessageHandlers => [typeof(ResolvePendingResultsHandler), typeof(ResolvePendingDocumentHandler)];
 }

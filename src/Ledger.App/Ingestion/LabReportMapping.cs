@@ -114,6 +114,7 @@ public static class LabReportMapping
         }
 
         var code = Code(o.Code.System, o.Code.Code, hl7 ? "OBX-3" : "Observation.code", "OBX", 3);
+        var attachments = new List<Ledger.Domain.Results.Attachment>();
         foreach (var attachment in o.Values.Select(v => v.Attachment).OfType<Parsed.Attachment>())
         {
             if (attachment.Data.Length > options.MaxAttachmentBytes)
@@ -125,6 +126,12 @@ public static class LabReportMapping
             {
                 throw new IngestionError(IngestionErrorKind.Invalid, hl7 ? "OBX-5" : "Observation.value[x]", "attachment content is not PDF, PNG, JPEG or DICOM", "OBX", 5);
             }
+
+            attachments.Add(new Ledger.Domain.Results.Attachment(
+                ContentHash.Parse(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(attachment.Data.Span))),
+                AttachmentSniffer.Sniff(attachment.Data.Span)!.Value,
+                attachment.Data.Length,
+                attachment.Title));
         }
 
         decimal? number = o.Values.Count == 1 ? o.Values[0].Number : null;
@@ -158,7 +165,7 @@ public static class LabReportMapping
             range,
             flag,
             Status(o.ResultStatus),
-            comments.Count == 0 ? null : string.Join("\n", comments));
+            comments.Count == 0 ? null : string.Join("\n", comments)) { Attachments = attachments.Count == 0 ? null : attachments };
     }
 
     private static ObservationCode Code(string? system, string code, string field, string segment, int number)

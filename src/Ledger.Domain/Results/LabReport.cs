@@ -58,7 +58,15 @@ public sealed record LabObservation(
     ReferenceRange? ReferenceRange,
     AbnormalFlag? Flag,
     ObservationStatus Status,
-    string? Comment);
+    string? Comment)
+{
+    /// <summary>
+    /// Files the laboratory sent as the observation's value (HL7 OBX ED); null when none, and then not written, so the
+    /// stored JSON of an observation without files is what it was before the field existed (an additive field: v1 stays).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Attachment>? Attachments { get; init; }
+}
 
 /// <summary>A reference range as the laboratory sent it.</summary>
 public sealed record ReferenceRange(decimal? Low, decimal? High, string? Text);

@@ -62,6 +62,8 @@ public sealed class FhirReadTests(FhirFixture fixture) : IClassFixture<FhirFixtu
         var file = (DocumentReference)read[5];
         Assert.Equal("image/jpeg", file.Content[0].Attachment!.ContentType);
         Assert.Equal("image.jpg", file.Content[0].Attachment!.Title);
+        Assert.True(Uri.TryCreate(file.Content[0].Attachment!.Url, UriKind.Absolute, out var url));
+        Assert.Equal($"/api/v1/patients/me/documents/{fixture.Study:D}/attachments/2", url!.AbsolutePath);
         Assert.StartsWith("ni:///sha-256;", file.MasterIdentifier!.Value, StringComparison.Ordinal);
     }
 

@@ -8,10 +8,11 @@ namespace Ledger.App.Fhir.Resources;
 
 /// <summary>
 /// <c>DocumentReference</c>: each file a sender delivered with an instrumental study (id <c>{documentId}-a{n}</c>, n from
-/// 1 in delivery order). The ledger keeps a file's SHA-256, type, size and name, not its bytes: the attachment carries
-/// the type and name (the hash as the <c>masterIdentifier</c>, an RFC 6920 <c>ni:</c> URI) and no <c>url</c> or <c>data</c>;
-/// the size is left out: the Firely validator refuses the SDK's R4 <c>Attachment.size</c> as an unsignedInt. The
-/// study itself is <c>context.related</c>.
+/// 1 in delivery order). The attachment carries the type, the name and a <c>url</c> where the reader gets the file as
+/// delivered (the cabinet's or the share link's attachment address, docs/api.md); the SHA-256 is the
+/// <c>masterIdentifier</c>, an RFC 6920 <c>ni:</c> URI. No <c>data</c> (the file is fetched from the url), no <c>hash</c>
+/// (R4's is SHA-1; the ledger records SHA-256 only), no <c>size</c> (the Firely validator refuses the SDK's R4
+/// <c>Attachment.size</c> as an unsignedInt). The study itself is <c>context.related</c>.
 /// </summary>
 public sealed class DocumentReferenceResource(FhirDocuments documents) : IFhirResourceType
 {
@@ -75,7 +76,7 @@ public sealed class DocumentReferenceResource(FhirDocuments documents) : IFhirRe
                 [
                     new DocumentReference.ContentComponent
                     {
-                        Attachment = new Attachment { ContentType = MediaType(a.ContentType), Title = a.FileName },
+                        Attachment = new Attachment { ContentType = MediaType(a.ContentType), Title = a.FileName, Url = FileUrl(reader, state.DocumentId.Value, i + 1) },
                     },
                 ],
                 Context = new DocumentReference.ContextComponent { Related = [new ResourceReference("DiagnosticReport/" + id)] },
@@ -91,6 +92,29 @@ public sealed class DocumentReferenceResource(FhirDocuments documents) : IFhirRe
         AttachmentContentType.Dicom => "application/dicom",
         _ => "application/octet-stream",
     };
+
+    /// <summary>The absolute address of the file for this reader: the cabinet's route for the patient, the link's route for a share link.</summary>
+    public static string? FileUrl(FhirReader reader, Guid documentId, int index)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var root = reader.BaseUrl.IndexOf(FhirEndpoints.Root, StringComparison.Ordinal);
+        if (root < 0)
+        {
+            return null;
+        }
+
+        var origin = reader.BaseUrl[..root];
+        if (reader.IsPatient)
+        {
+            return origin + Cabinet.AttachmentEndpoints.PatientPath(documentId, index);
+        }
+
+        const string shared = "/shared/";
+        var tail = reader.BaseUrl[(root + FhirEndpoints.Root.Length)..];
+        return tail.StartsWith(shared, StringComparison.Ordinal) && tail[shared.Length..].TrimEnd('/') is { Length: > 0 } token && !token.Contains('/', StringComparison.Ordinal)
+            ? origin + Cabinet.AttachmentEndpoints.SharedPath(Uri.UnescapeDataString(token), documentId, index)
+            : null;
+    }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -31,7 +31,7 @@ public sealed class DetailModel(EventStore.EventStore store, OrganizationDirecto
         View = new DocumentView(
             await DocumentReader.DetailAsync(state, organizations, cancellationToken),
             state.Current is LabReport ? await trends.PreviousValuesAsync(me.Value, id, cancellationToken) : [],
-            state.Versions);
+            state.Versions) { AttachmentUrl = index => AttachmentEndpoints.PatientPath(id, index) };
         return Page();
     }
 }

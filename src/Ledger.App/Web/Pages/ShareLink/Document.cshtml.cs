@@ -29,7 +29,7 @@ public sealed class DocumentModel(ShareLinkAccess links) : ShareLinkPage
             return Page();
         }
 
-        View = new DocumentView(await links.DetailAsync(outcome.Value!, cancellationToken), [], outcome.Value!.State.Versions);
+        View = new DocumentView(await links.DetailAsync(outcome.Value!, cancellationToken), [], outcome.Value!.State.Versions) { AttachmentUrl = index => Cabinet.AttachmentEndpoints.SharedPath(token, id, index) };
         return Page();
     }
 }
