@@ -104,11 +104,8 @@ public static class AttachmentEndpoints
         var headers = http.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers.CacheControl = "no-store";
-        if (attachment.ContentType == AttachmentContentType.Pdf)
-        {
-            http.Items[WebPipeline.PolicyOverrideKey] = WebPipeline.ContentSecurityPolicy + "; sandbox";
-        }
-
+        // A PDF gets the pages' policy, not a CSP sandbox: Chromium refuses to run its PDF viewer in a sandboxed
+        // document, so a sandboxed PDF would not open at all.
         var disposition = new ContentDispositionHeaderValue(attachment.ContentType == AttachmentContentType.Dicom ? "attachment" : "inline");
         disposition.SetHttpFileName(FileName(attachment, index));
         headers.ContentDisposition = disposition.ToString();

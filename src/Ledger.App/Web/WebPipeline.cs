@@ -16,9 +16,6 @@ public static class WebPipeline
 
     public const string StaticPath = "/static";
 
-    /// <summary>An <see cref="HttpContext.Items"/> key: a response that needs a stricter policy (a PDF under a sandbox) puts it here.</summary>
-    public const string PolicyOverrideKey = "ledger.content-security-policy";
-
     /// <summary>
     /// Call after authentication and the rate limits and before authorization: the share-link negotiation changes the
     /// path that routing matches, so routing runs here.
@@ -62,7 +59,7 @@ public static class WebPipeline
         var path = http.Request.Path;
         if (!path.StartsWithSegments(LedgerOpenApi.PagePath, StringComparison.OrdinalIgnoreCase))
         {
-            headers.ContentSecurityPolicy = http.Items.TryGetValue(PolicyOverrideKey, out var policy) && policy is string stricter ? stricter : ContentSecurityPolicy;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
         }
 
         headers.XContentTypeOptions = "nosniff";
