@@ -203,7 +203,8 @@ public static class IdentityEndpoints
         builder.WithDescription((note is null ? string.Empty : note + "\n\n") +
             $"A form post ({FormType} or {MultipartType}) carrying the anti-forgery token of GET /account/antiforgery in the field `{IdentityAuthentication.AntiforgeryField}` (or the header `{IdentityAuthentication.AntiforgeryHeader}`)"
             + (withBody ? " beside the fields below." : " and no other field.")
-            + (answers is null ? " Answers 303 See Other with Location, or 200 with the same address as JSON when the request accepts application/json." : string.Empty));
+            + (answers is null ? " Answers 303 See Other with Location, or 200 with the same address as JSON when the request accepts application/json." : string.Empty)
+            + " A post from a browser's page (Accept with text/html and without JSON) is answered by 303 only: a refusal goes back to the form's page with `?error=` (docs/identity.md).");
         if (withBody)
         {
             builder.Accepts<TForm>(FormType, MultipartType);

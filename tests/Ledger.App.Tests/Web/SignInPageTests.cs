@@ -7,6 +7,7 @@ using Ledger.Domain;
 using Ledger.Domain.Identifiers;
 using Ledger.Domain.Identity;
 using Ledger.Domain.MedicalCard;
+using Ledger.Domain.Results;
 using Ledger.EventStore;
 using Ledger.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,6 +89,11 @@ public sealed class SignInPageTests(BrowserFixture fixture)
         var session = (await context.CookiesAsync()).Single(c => c.Name == IdentityAuthentication.SessionCookie);
         Assert.True(session.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
+
+        // A session idle past its limit is over: the page sends the visitor to sign in again.
+        Host.Clock.Advance(new IdentitySettings().SessionIdle + Duration.FromMinutes(1));
+        await page.GotoAsync("/consents");
+        Assert.Equal("/account/sign-in?returnUrl=%2Fconsents", PathOf(page));
     }
 
     [Fact]
@@ -140,7 +146,7 @@ public sealed class SignInPageTests(BrowserFixture fixture)
         Assert.Equal(LockoutPolicy.Default.MaxFailures + 1, await page.Locator("tr[data-outcome=failed]").CountAsync());
         // The first sign-in (with the enrolment) and this one.
         Assert.Equal(2, await page.Locator("tr[data-outcome=signedIn]").CountAsync());
-        await BrowserFixture.ScreenshotAsync(page, "sign-ins");
+        await BrowserFixture.ScreenshotAsync(page, "sign-in-journal");
     }
 
     [Fact]
@@ -248,6 +254,10 @@ public sealed class SignInPageTests(BrowserFixture fixture)
                 new AllergyDetails(null, "Пенициллин", "active", "confirmed", "allergy", "medication", "high", null, null, null, null, "крапивница", null)),
             new CommandContext(Guid.NewGuid(), EventMetadata.Empty, patient));
         await WebSeed.StudyAsync(Host, patient, lab);
+        var vaccination = new DocumentId(Guid.CreateVersion7());
+        await executor.ExecuteAsync(Deciders.Result, StreamIds.Result(vaccination),
+            new RecordVaccination(vaccination, PatientRef.Resolved(me), lab, "DLV-" + vaccination.Value.ToString("N"), new Vaccination(new LocalDate(2025, 10, 14), "Гам-КОВИД-Вак", "II-1025", "НИЦЭМ им. Н. Ф. Гамалеи", 1, lab)),
+            new CommandContext(Guid.NewGuid(), EventMetadata.Empty, patient));
         await Seed.CatchUpAsync(Host);
         await using var context = await fixture.PatientContextAsync(patient);
         var page = await context.NewPageAsync();
@@ -255,6 +265,7 @@ public sealed class SignInPageTests(BrowserFixture fixture)
         await page.GotoAsync("/medical-card");
         Assert.Contains("Сахарный диабет 2 типа", await page.Locator("table.conditions.clinic").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("Пенициллин", await page.Locator("table.allergies").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Гам-КОВИД-Вак", await page.Locator("table.vaccinations").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("Повторить через год.", await page.Locator("table.recommendations").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("table.conditions.patient").CountAsync());
         Assert.Equal("/api/v1/patients/me/downloads/medical-card.pdf", await page.GetByText("Скачать медкарту (PDF)").GetAttributeAsync("href"));
