@@ -3,12 +3,7 @@ using Ledger.App.Http;
 using Ledger.App.Http.OpenApi;
 using Ledger.App.Patients;
 using Ledger.App.Security;
-using Ledger.App.Streams;
-using Ledger.Domain;
 using Ledger.Domain.Access;
-using Ledger.Domain.MedicalCard;
-using NodaTime;
-using NodaTime.Text;
 
 namespace Ledger.App.MedicalCard;
 
