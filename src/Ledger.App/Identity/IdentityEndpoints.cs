@@ -212,7 +212,9 @@ public static class IdentityEndpoints
 
         if (answers is not null)
         {
-            return builder.Produces(StatusCodes.Status200OK, answers).Problems(StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
+            return builder.Produces(StatusCodes.Status200OK, answers)
+                .Header(StatusCodes.Status303SeeOther, "Location", "To a browser's page only: the next page, or back to the form with ?error=.")
+                .Problems(StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
         }
 
         return builder.Produces<SignInNext>()
