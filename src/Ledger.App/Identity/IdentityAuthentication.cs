@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using NodaTime.Text;
 
@@ -38,6 +39,7 @@ public static class IdentityAuthentication
     public const string SessionCookie = "ledger.session";
     public const string PendingCookie = "ledger.sign-in";
     public const string AntiforgeryCookie = "ledger.antiforgery";
+    public const string OnceCookie = "ledger.once";
     public const string AntiforgeryField = "__RequestVerificationToken";
     public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
@@ -69,6 +71,18 @@ public static class IdentityAuthentication
             options.Cookie.SecurePolicy = settings.SecureAlways ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             options.FormFieldName = AntiforgeryField;
             options.HeaderName = AntiforgeryHeader;
+        });
+
+        // The pages' TempData (ASP.NET's cookie, encrypted by data protection) carries the recovery codes from the
+        // confirm endpoint to the page that shows them once.
+        services.Configure<CookieTempDataProviderOptions>(options =>
+        {
+            options.Cookie.Name = OnceCookie;
+            options.Cookie.Path = "/account";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.IsEssential = true;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = settings.SecureAlways ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         });
 
         var authentication = services.AddAuthentication(options =>

@@ -36,8 +36,10 @@ public sealed record CodeForm(string Code, string? ReturnUrl);
 /// </summary>
 public static class IdentityEndpoints
 {
+    public const string SignInPath = "/account/sign-in";
     public const string SecondFactorPath = "/account/sign-in/second-factor";
     public const string EnrolPath = "/account/totp/enrol";
+    public const string RecoveryCodesPath = "/account/totp/recovery-codes";
     private const string FormType = "application/x-www-form-urlencoded";
     private const string MultipartType = "multipart/form-data";
 
@@ -56,29 +58,30 @@ public static class IdentityEndpoints
         {
             if (await FormAsync(http, settings) is { } refusal)
             {
-                return refusal;
+                return BackToPage(http, SignInPath, refusal);
             }
 
             var form = http.Request.Form;
+            var returnUrl = ReturnUrl(form);
             if (Field(form, "login", 256) is not { } login)
             {
-                return ProblemTypes.Invalid("login", "required, at most 256 characters");
+                return BackToPage(http, SignInPath, ProblemTypes.Invalid("login", "required, at most 256 characters"), SignInErrors.Missing, returnUrl);
             }
 
             if (Field(form, "password", PasswordRules.MaximumLength * 4) is not { } password)
             {
-                return ProblemTypes.Invalid("password", "required");
+                return BackToPage(http, SignInPath, ProblemTypes.Invalid("password", "required"), SignInErrors.Missing, returnUrl);
             }
 
             var step = await identity.CheckPasswordAsync(login, password, Client(http), ct);
             if (step is null)
             {
-                return Refused();
+                return BackToPage(http, SignInPath, Refused(), SignInErrors.Refused, returnUrl);
             }
 
             var stage = step.SecondFactorEnrolled ? "second-factor" : "enrolment";
             await http.SignInAsync(IdentityAuthentication.PendingScheme, IdentityAuthentication.PendingPrincipal(step.Patient, stage));
-            return Next(http, step.SecondFactorEnrolled ? SecondFactorPath : EnrolPath);
+            return Next(http, WithReturnUrl(step.SecondFactorEnrolled ? SecondFactorPath : EnrolPath, returnUrl));
         }).WithName("signIn").WithSummary("The password step: answers where the second step is and sets the sign-in cookie")
             .SignInForm<SignInForm>();
 
@@ -86,23 +89,23 @@ public static class IdentityEndpoints
         {
             if (await FormAsync(http, settings) is { } refusal)
             {
-                return refusal;
+                return BackToPage(http, SecondFactorPath, refusal);
             }
 
+            var returnUrl = ReturnUrl(http.Request.Form);
             if (await PendingAsync(http, "second-factor") is not { } patient)
             {
-                return Expired();
+                return BackToPage(http, SignInPath, Expired(), SignInErrors.Expired, returnUrl);
             }
 
             if (Field(http.Request.Form, "code", 64) is not { } code)
             {
-                return ProblemTypes.Invalid("code", "a 6-digit code or a recovery code");
+                return BackToPage(http, SecondFactorPath, ProblemTypes.Invalid("code", "a 6-digit code or a recovery code"), SignInErrors.Missing, returnUrl);
             }
 
-            var returnUrl = ReturnUrl(http.Request.Form);
             if (await identity.CheckSecondFactorAsync(patient, code, Client(http), ct) is not { } method)
             {
-                return Refused();
+                return BackToPage(http, SecondFactorPath, Refused(), SignInErrors.Refused, returnUrl);
             }
 
             await SignInAsync(http, patient, clock, method == SignInMethod.RecoveryCode ? "rc" : "otp");
@@ -114,7 +117,7 @@ public static class IdentityEndpoints
         {
             if (await FormAsync(http, settings, ownSignInOnly: false) is { } refusal)
             {
-                return refusal;
+                return BackToPage(http, "/", refusal);
             }
 
             var session = await http.AuthenticateAsync(IdentityAuthentication.SessionScheme);
@@ -125,7 +128,7 @@ public static class IdentityEndpoints
 
             await http.SignOutAsync(IdentityAuthentication.SessionScheme);
             await http.SignOutAsync(IdentityAuthentication.PendingScheme);
-            return Next(http, "/");
+            return Next(http, FromPage(http) ? SignInPath + "?done=" + SignInErrors.SignedOut : "/");
         }).WithName("signOut").WithSummary("Ends the session (every session of the patient issued before) and removes its cookie")
             .SignInForm<object>(withBody: false);
 
@@ -133,15 +136,22 @@ public static class IdentityEndpoints
         {
             if (await FormAsync(http, settings) is { } refusal)
             {
-                return refusal;
+                return BackToPage(http, EnrolPath, refusal);
             }
 
+            var returnUrl = ReturnUrl(http.Request.Form);
             if (await EnrollingAsync(http) is not { } who)
             {
-                return Expired();
+                return BackToPage(http, SignInPath, Expired(), SignInErrors.Expired, returnUrl);
             }
 
             var enrolment = await identity.StartTotpEnrolmentAsync(who.Patient, ct);
+            if (FromPage(http))
+            {
+                // The page shows the pending secret itself: the browser goes back to it.
+                return Next(http, WithReturnUrl(EnrolPath, returnUrl));
+            }
+
             return TypedResults.Ok(new TotpEnrolmentAnswer(enrolment.Secret, enrolment.OtpauthUri, enrolment.QrSvg));
         }).WithName("enrolTotp").WithSummary("A new authenticator secret, as otpauth URI and QR code (SVG); pending until confirmed")
             .SignInForm<object>(withBody: false, answers: typeof(TotpEnrolmentAnswer), note: "Called after a password step that answered the enrolment (with the sign-in cookie), or in a session to replace the authenticator.");
@@ -150,28 +160,35 @@ public static class IdentityEndpoints
         {
             if (await FormAsync(http, settings) is { } refusal)
             {
-                return refusal;
+                return BackToPage(http, EnrolPath, refusal);
             }
 
+            var returnUrl = ReturnUrl(http.Request.Form);
             if (await EnrollingAsync(http) is not { } who)
             {
-                return Expired();
+                return BackToPage(http, SignInPath, Expired(), SignInErrors.Expired, returnUrl);
             }
 
             if (Field(http.Request.Form, "code", 64) is not { } code)
             {
-                return ProblemTypes.Invalid("code", "the 6-digit code the authenticator shows");
+                return BackToPage(http, EnrolPath, ProblemTypes.Invalid("code", "the 6-digit code the authenticator shows"), SignInErrors.Missing, returnUrl);
             }
 
-            var returnUrl = ReturnUrl(http.Request.Form);
             if (await identity.ConfirmTotpEnrolmentAsync(who.Patient, code, Client(http), signsIn: who.Pending, ct) is not { } codes)
             {
-                return Refused();
+                return BackToPage(http, EnrolPath, Refused(), SignInErrors.Refused, returnUrl);
             }
 
             if (who.Pending)
             {
                 await SignInAsync(http, who.Patient, clock, "otp");
+            }
+
+            if (FromPage(http))
+            {
+                // Shown once by the page after the redirect: kept in the protected TempData cookie, never in the address.
+                RecoveryCodesHandOver.Put(http, codes);
+                return Next(http, WithReturnUrl(RecoveryCodesPath, returnUrl));
             }
 
             return TypedResults.Ok(new RecoveryCodesAnswer(codes, returnUrl));
@@ -186,7 +203,8 @@ public static class IdentityEndpoints
         builder.WithDescription((note is null ? string.Empty : note + "\n\n") +
             $"A form post ({FormType} or {MultipartType}) carrying the anti-forgery token of GET /account/antiforgery in the field `{IdentityAuthentication.AntiforgeryField}` (or the header `{IdentityAuthentication.AntiforgeryHeader}`)"
             + (withBody ? " beside the fields below." : " and no other field.")
-            + (answers is null ? " Answers 303 See Other with Location, or 200 with the same address as JSON when the request accepts application/json." : string.Empty));
+            + (answers is null ? " Answers 303 See Other with Location, or 200 with the same address as JSON when the request accepts application/json." : string.Empty)
+            + " A post from a browser's page (Accept with text/html and without JSON) is answered by 303 only: a refusal goes back to the form's page with `?error=` (docs/identity.md).");
         if (withBody)
         {
             builder.Accepts<TForm>(FormType, MultipartType);
@@ -194,7 +212,9 @@ public static class IdentityEndpoints
 
         if (answers is not null)
         {
-            return builder.Produces(StatusCodes.Status200OK, answers).Problems(StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
+            return builder.Produces(StatusCodes.Status200OK, answers)
+                .Header(StatusCodes.Status303SeeOther, "Location", "To a browser's page only: the next page, or back to the form with ?error=.")
+                .Problems(StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
         }
 
         return builder.Produces<SignInNext>()
@@ -235,10 +255,42 @@ public static class IdentityEndpoints
     /// <summary>A path of this ledger to go to after the sign-in: a local path only (never another site), else <c>/</c>.</summary>
     private static string ReturnUrl(IFormCollection form) => ReturnUrl(form["returnUrl"].ToString());
 
-    private static string ReturnUrl(string? text) =>
+    /// <summary>A local path to return to (a path of this ledger only: no scheme, no host, no <c>//</c> or <c>/\</c>), else <c>/</c>.</summary>
+    public static string ReturnUrl(string? text) =>
         text is { Length: > 0 } path && path.StartsWith('/') && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal) && !path.Contains("://", StringComparison.Ordinal)
             ? path
             : "/";
+
+    /// <summary><paramref name="path"/> with the return address as its query, unless that is <c>/</c>.</summary>
+    public static string WithReturnUrl(string path, string returnUrl) =>
+        returnUrl == "/" ? path : path + "?returnUrl=" + Uri.EscapeDataString(returnUrl);
+
+    /// <summary>
+    /// A form posted by a page in a browser: the request accepts HTML and not JSON. Such a post is answered by redirects
+    /// only (a refusal goes back to the form with an error code); a script gets problem+json or JSON as documented.
+    /// </summary>
+    public static bool FromPage(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var accept = http.Request.GetTypedHeaders().Accept;
+        return accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+            && !accept.Any(a => a.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || a.MediaType.Equals("application/problem+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// A refusal: <paramref name="problem"/> for a script; for a page, 303 back to the form page <paramref name="page"/>
+    /// with the error code (never a credential) and the return address.
+    /// </summary>
+    private static IResult BackToPage(HttpContext http, string page, IResult problem, string error = SignInErrors.Form, string returnUrl = "/")
+    {
+        if (!FromPage(http) || problem is ProblemHttpResult { StatusCode: StatusCodes.Status404NotFound })
+        {
+            return problem;
+        }
+
+        http.Response.Headers[HeaderNames.Location] = page + "?error=" + error + (returnUrl == "/" ? string.Empty : "&returnUrl=" + Uri.EscapeDataString(returnUrl));
+        return TypedResults.StatusCode(StatusCodes.Status303SeeOther);
+    }
 
     private static IResult Next(HttpContext http, string next)
     {
@@ -267,7 +319,7 @@ public static class IdentityEndpoints
     }
 
     /// <summary>Who may enrol an authenticator: a pending sign-in at the enrolment stage, or a patient's own session.</summary>
-    private static async Task<(PatientId Patient, bool Pending)?> EnrollingAsync(HttpContext http)
+    internal static async Task<(PatientId Patient, bool Pending)?> EnrollingAsync(HttpContext http)
     {
         if (await PendingAsync(http, "enrolment") is { } pending)
         {

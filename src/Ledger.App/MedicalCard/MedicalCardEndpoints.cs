@@ -6,9 +6,6 @@ using Ledger.App.Security;
 using Ledger.App.Streams;
 using Ledger.Domain;
 using Ledger.Domain.Access;
-using Ledger.Domain.MedicalCard;
-using NodaTime;
-using NodaTime.Text;
 
 namespace Ledger.App.MedicalCard;
 
@@ -25,9 +22,6 @@ public sealed record ConditionReported(Guid EntryId, bool Created, long Version)
 /// <summary>The patient's medical card: <c>/api/v1/patients/me/medical-card</c>.</summary>
 public static class MedicalCardEndpoints
 {
-    /// <summary>FHIR's Condition clinical statuses.</summary>
-    public static readonly string[] ClinicalStatuses = ["active", "recurrence", "relapse", "inactive", "remission", "resolved"];
-
     public static void MapMedicalCard(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/patients/me/medical-card").RequireAuthorization(p => p.RequireRole(Roles.Patient)).WithTags("Medical card");
@@ -58,7 +52,7 @@ public static class MedicalCardEndpoints
         return TypedResults.Ok(await queries.GetAsync(me.Value, cancellationToken: ct));
     }
 
-    private static async Task<IResult> ReportAsync(ReportConditionRequest? body, HttpContext http, CommandExecutor executor, EventStore.EventStore store, CancellationToken ct)
+    private static async Task<IResult> ReportAsync(ReportConditionRequest? body, HttpContext http, ConditionReports reports, EventStore.EventStore store, CancellationToken ct)
     {
         if (PatientHttp.Me(http.User) is not { } me)
         {
@@ -75,48 +69,14 @@ public static class MedicalCardEndpoints
             return ProblemTypes.Invalid("body", "a JSON body is required");
         }
 
-        if (Blank(body.Text) is null && Blank(body.Code) is null)
-        {
-            return ProblemTypes.Invalid("text", "a text or a code is required");
-        }
-
-        if (Blank(body.Code) is not null && Blank(body.CodeSystem) is null)
-        {
-            return ProblemTypes.Invalid("codeSystem", "a code needs its system, e.g. http://hl7.org/fhir/sid/icd-10 or http://snomed.info/sct");
-        }
-
-        var status = Blank(body.ClinicalStatus) ?? "active";
-        if (!ClinicalStatuses.Contains(status, StringComparer.Ordinal))
-        {
-            return ProblemTypes.Invalid("clinicalStatus", "one of " + string.Join(", ", ClinicalStatuses));
-        }
-
-        LocalDate? onset = null;
-        if (Blank(body.Onset) is { } text)
-        {
-            var parsed = LocalDatePattern.Iso.Parse(text);
-            if (!parsed.Success)
-            {
-                return ProblemTypes.Invalid("onset", "a date, yyyy-MM-dd");
-            }
-
-            onset = parsed.Value;
-        }
-
         var key = PatientHttp.IdempotencyKey(http.Request, "medicalcard.report." + me.Value.ToString("D"));
-        var commandId = key ?? Guid.CreateVersion7();
-        var entryId = key is { } k ? StreamIds.Derived("medicalcard-report", k) : Guid.CreateVersion7();
-        var code = Blank(body.Code) is { } c ? new CardCode(body.CodeSystem!.Trim(), c, Blank(body.CodeDisplay)) : null;
-        var condition = new ConditionDetails(code, Blank(body.Text), status, "unconfirmed", "problem-list-item", onset, null, "patient", "patient", Blank(body.Note));
-        var outcome = await executor.ExecuteAsync(
-            Deciders.MedicalCard,
-            StreamIds.MedicalCard(me),
-            new ReportCondition(me, entryId, condition),
-            new CommandContext(commandId, PatientHttp.Metadata(http.User, commandId), me.Value),
-            ct);
-        var created = outcome.Events.Count > 0 && !outcome.AlreadyStored;
-        var answer = new ConditionReported(entryId, created, outcome.Version);
-        return created ? TypedResults.Created("/api/v1/patients/me/medical-card", answer) : TypedResults.Ok(answer);
+        var (answer, refusal) = await reports.ReportAsync(me, http.User, body, key, ct);
+        if (refusal is not null)
+        {
+            return ProblemTypes.Invalid(refusal.Field, refusal.Reason);
+        }
+
+        return answer!.Created ? TypedResults.Created("/api/v1/patients/me/medical-card", answer) : TypedResults.Ok(answer);
     }
 
     /// <summary>Whether the patient has a cabinet (registered, not erased): an erased patient's card is gone, and so is the key its reads would be recorded with.</summary>
@@ -125,6 +85,4 @@ public static class MedicalCardEndpoints
         var (state, _) = await store.AggregateAsync(Deciders.Patient, StreamIds.Patient(me), cancellationToken: ct);
         return state.Registered && !state.Erased;
     }
-
-    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

@@ -1,3 +1,4 @@
+using Ledger.App.Identity;
 using Ledger.App.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -18,10 +19,10 @@ public static class WebAuthorization
     public const string SignInPath = "/account/sign-in";
 
     /// <summary>
-    /// The authentication schemes the pages accept. Today the bearer token only; the cabinet's sign-in cookie scheme
-    /// joins this list when it exists.
+    /// The authentication schemes the pages accept: the session cookie of the cabinet's sign-in (docs/identity.md) and
+    /// the API's bearer token.
     /// </summary>
-    public static IReadOnlyList<string> PatientSchemes { get; } = [JwtBearerDefaults.AuthenticationScheme];
+    public static IReadOnlyList<string> PatientSchemes { get; } = [IdentityAuthentication.SessionScheme, JwtBearerDefaults.AuthenticationScheme];
 
     public static void AddPolicy(AuthorizationOptions options)
     {

@@ -15,22 +15,18 @@ public sealed class WebFeature : ILedgerFeature
     {
         services.AddAuthorization(WebAuthorization.AddPolicy);
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, WebAuthorizationResultHandler>();
-        services.AddAntiforgery(options =>
-        {
-            options.Cookie.Name = "ledger.antiforgery";
-            options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            options.FormFieldName = "__csrf";
-        });
+
+        // Anti-forgery has one configuration, the identity's (IdentityAuthentication): the pages' forms and the sign-in
+        // form endpoints send the same field and cookie.
         services.AddRazorPages(options =>
             {
                 options.RootDirectory = "/Web/Pages";
                 options.Conventions.AuthorizeFolder("/", WebAuthorization.PatientPolicy);
-                options.Conventions.AllowAnonymousToPage("/Account/SignIn");
+                options.Conventions.AllowAnonymousToFolder("/Account");
                 options.Conventions.AllowAnonymousToFolder("/ShareLink");
                 options.Conventions.AddFolderApplicationModelConvention("/", model =>
                 {
-                    if (!model.ViewEnginePath.StartsWith("/ShareLink/", StringComparison.Ordinal) && model.ViewEnginePath != "/Account/SignIn")
+                    if (!model.ViewEnginePath.StartsWith("/ShareLink/", StringComparison.Ordinal) && !model.ViewEnginePath.StartsWith("/Account/", StringComparison.Ordinal))
                     {
                         model.EndpointMetadata.Add(new CabinetPageMetadata());
                     }
@@ -54,9 +50,9 @@ public sealed class WebFeature : ILedgerFeature
     public void MapEndpoints(IEndpointRouteBuilder routes) =>
         routes.MapRazorPages().Add(endpoint =>
         {
-            // The sign-in page only shows; what is posted to its address is the identity's form endpoint
-            // (docs/identity.md), which must stay the only candidate for a POST there.
-            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: "/account/sign-in" or "account/sign-in" })
+            // The sign-in pages only show; what is posted to their addresses is the identity's form endpoints
+            // (docs/identity.md), which must stay the only candidates for a POST there.
+            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } raw } && raw.TrimStart('/').StartsWith("account/", StringComparison.Ordinal))
             {
                 endpoint.Metadata.Add(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
             }

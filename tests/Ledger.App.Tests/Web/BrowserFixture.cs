@@ -64,9 +64,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// A browser context signed in as <paramref name="patient"/>. For now the pages accept the API's bearer token, sent
-    /// with every request through ExtraHTTPHeaders; the cabinet's own sign-in (a cookie) replaces this in the tests once
-    /// it exists.
+    /// A browser context signed in as <paramref name="patient"/> with the API's bearer token, sent with every request
+    /// through ExtraHTTPHeaders (the pages accept it beside the session cookie). SignInPageTests signs in through the
+    /// pages themselves.
     /// </summary>
     public Task<IBrowserContext> PatientContextAsync(Guid patient)
     {

@@ -324,7 +324,7 @@ public sealed class CabinetPageTests(BrowserFixture fixture)
         await page.GotoAsync("/consents");
 
         Assert.Matches(new Regex("/account/sign-in\\?returnUrl=%2Fconsents$"), page.Url);
-        Assert.Contains("Требуется вход", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
+        Assert.Contains("Вход в кабинет", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
         await BrowserFixture.ScreenshotAsync(page, "sign-in");
     }
 
@@ -345,7 +345,7 @@ public sealed class CabinetPageTests(BrowserFixture fixture)
             }
         };
 
-        string[] addresses = ["/", $"/documents/{reports[2]}", "/trends", "/trends/2345-7", "/consents", "/journal", "/sign-ins", "/settings", "/account/sign-in",
+        string[] addresses = ["/", $"/documents/{reports[2]}", "/trends", "/trends/2345-7", "/consents", "/journal", "/sign-ins", "/settings", "/medical-card", "/account/sign-in",
             $"/api/v1/shared/{token}/documents", $"/api/v1/shared/{token}/documents/{reports[2]}"];
         foreach (var address in addresses)
         {
