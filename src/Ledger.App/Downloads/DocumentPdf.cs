@@ -37,11 +37,21 @@ public sealed partial class DocumentPdf
 {
     private readonly string keyId;
 
-    public DocumentPdf(DownloadSettings settings, FileSigner signer)
+    public DocumentPdf(DownloadSettings settings, FileSigner signer, ILogger<DocumentPdf>? log = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(signer);
-        PdfFonts.Install(settings.FontDirectory);
+        try
+        {
+            PdfFonts.Install(settings.FontDirectory);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The message names a directory and the setting, no personal data: the operator needs it in the log.
+            log?.LogError("PDF downloads cannot start: {Reason}", e.Message);
+            throw;
+        }
+
         keyId = signer.KeyId;
     }
 

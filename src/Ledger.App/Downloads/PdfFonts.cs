@@ -52,6 +52,11 @@ public sealed class PdfFonts : IFontResolver
     /// <summary>Installs the resolver for <paramref name="directory"/> (once per process); a missing font names the setting.</summary>
     public static PdfFonts Install(string directory)
     {
+        foreach (var file in new[] { Regular, Bold })
+        {
+            _ = Path.Exists(Path.Combine(directory, file)) ? file : throw Missing(directory, file);
+        }
+
         lock (Gate)
         {
             if (installed is null)
@@ -71,9 +76,9 @@ public sealed class PdfFonts : IFontResolver
     private static byte[] Read(string directory, string file)
     {
         var path = Path.Combine(directory, file);
-        return File.Exists(path)
-            ? File.ReadAllBytes(path)
-            : throw new InvalidOperationException(
-                $"the PDF font {file} is not in {directory}: install fonts-dejavu-core or set {DownloadSettings.FontDirectoryKey} (environment variable Ledger__Downloads__FontDirectory) to a directory holding {Regular} and {Bold}");
+        return File.Exists(path) ? File.ReadAllBytes(path) : throw Missing(directory, file);
     }
+
+    private static InvalidOperationException Missing(string directory, string file) => new(
+        $"the PDF font {file} is not in {directory}: install fonts-dejavu-core or set {DownloadSettings.FontDirectoryKey} (environment variable Ledger__Downloads__FontDirectory) to a directory holding {Regular} and {Bold}");
 }

@@ -403,4 +403,17 @@ public sealed class DownloadTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
+
+    [Fact]
+    public void A_font_directory_without_dejavu_sans_stops_the_pdf_renderer_naming_the_setting()
+    {
+        using var signer = new FileSigner(Ledger.App.Hosting.LedgerKeys.Ephemeral().CheckpointSigningKeyPem);
+        var empty = Temp();
+
+        var error = Assert.Throws<InvalidOperationException>(() => new DocumentPdf(new DownloadSettings(empty), signer));
+
+        Assert.Contains(DownloadSettings.FontDirectoryKey, error.Message, StringComparison.Ordinal);
+        Assert.Contains("DejaVuSans.ttf", error.Message, StringComparison.Ordinal);
+        Assert.Contains(empty, error.Message, StringComparison.Ordinal);
+    }
 }
