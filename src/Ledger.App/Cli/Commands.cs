@@ -60,6 +60,13 @@ public static class Commands
         new("verify", "Recompute every hash and audit the signed checkpoints",
             [Connection, new("public-key", "PEM-FILE", "the auditor's public key (default: the configured signing key's)")],
             "Prints one line per finding and a summary; exits 0 when the store is clean, 1 otherwise."),
+        new("verify-file", "Check the ledger's signature on a downloaded file (for a ZIP, on every file inside)",
+            [
+                new("file", "FILE", "the file (also given as the first word: ledger verify-file FILE)"),
+                new("signature", "SIG", "the detached DER signature (default: FILE.sig beside the file; a ZIP carries its own inside)"),
+                new("public-key", "PEM-FILE", "the ledger's public key (default: the configured signing key's; GET /api/v1/signing-key publishes it)"),
+            ],
+            "Prints one line: 'valid: … signed by key ID' and exits 0, or what is wrong (invalid, wrong key, no signature, unreadable) and exits 1. See docs/downloads.md."),
         new("checkpoint", "Sign a checkpoint of every stream head now",
             [Connection, new("public-key", null, "print the auditor's public key instead")],
             string.Empty),

@@ -40,6 +40,12 @@ public static class LedgerProgram
                     : throw new UsageException("account needs an action: ledger account create --patient UUID --login L [--password-stdin]");
             }
 
+            if (spec.Name == "verify-file" && args.Length > 1 && !args[1].StartsWith('-'))
+            {
+                // The file is the first word: ledger verify-file FILE [options].
+                args = ["verify-file", "--file", args[1], .. args[2..]];
+            }
+
             var command = CommandLine.Parse(args, spec);
             if (command.WantsHelp)
             {
@@ -60,6 +66,7 @@ public static class LedgerProgram
                 "health" => await HealthCommand.RunAsync(command.Get("url") ?? "http://127.0.0.1:5080", output, error),
                 "codegen" => await CodegenCommand.RunAsync(command.Get("output"), clock, output),
                 "verify" => await MaintenanceCommands.VerifyAsync(settings, command.Get("public-key"), output, error),
+                "verify-file" => await VerifyFileCommand.RunAsync(command, settings, output, error),
                 "checkpoint" => await MaintenanceCommands.CheckpointAsync(settings, clock, command.Has("public-key"), output, error),
                 _ => throw new UsageException($"unknown command '{command.Verb}' (ledger help)"),
             };

@@ -3,6 +3,7 @@ using Ledger.App.Audit;
 using Ledger.App.Cabinet;
 using Ledger.App.Compliance;
 using Ledger.App.Consents;
+using Ledger.App.Downloads;
 using Ledger.App.Fhir;
 using Ledger.App.Health;
 using Ledger.App.Identity;
@@ -32,5 +33,6 @@ public static class LedgerFeatures
         new WebFeature(),
         new IdentityFeature(),
         new FhirFeature(),
+        new DownloadsFeature(),
     ];
 }

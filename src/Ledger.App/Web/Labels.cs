@@ -135,6 +135,11 @@ public static class Labels
         "view under consent" => "просмотр по согласию",
         "export" => "выгрузка",
         "compliance export" or "compliance export from the command line" => "проверочная выгрузка",
+        "download pdf" => "скачивание PDF",
+        "download zip" => "скачивание ZIP",
+        "download fhir json" or "download fhir xml" => "скачивание FHIR",
+        "download medical card pdf" => "скачивание медкарты (PDF)",
+        { } p when p.StartsWith("download ", StringComparison.Ordinal) && p.EndsWith(" signature", StringComparison.Ordinal) => "скачивание подписи файла",
         _ => purpose,
     };
 

@@ -66,6 +66,7 @@ public static class LedgerOpenApi
             Description = "An HL7 v2 message (ER7: segments separated by carriage returns).",
             Examples = [JsonValue.Create("MSH|^~\\&|LAB|LAB||LEDGER|20260302090000||ACK^R01^ACK|42|P|2.5.1\rMSA|AA|42")!],
         };
+        Downloads.DownloadSchemas.Add(document.Components.Schemas);
         document.Tags ??= new HashSet<OpenApiTag>();
         foreach (var (name, description) in Tags)
         {
@@ -96,6 +97,7 @@ public static class LedgerOpenApi
         ["Compliance"] = "The compliance export (NDJSON).",
         ["Organizations"] = "Delivering organisations: registration, verification against the registry, suspension.",
         ["Ingestion"] = "Delivery of results by organisations: HL7 v2 and FHIR R4.",
+        ["Downloads"] = "The patient's documents and medical card as signed files: PDF, FHIR R4 (JSON, XML), ZIP; the public key that checks them.",
         ["Identity"] = "The ledger's own sign-in (form posts with an anti-forgery token; password, then a one-time or recovery code) and the patient's sign-in journal.",
     };
 
