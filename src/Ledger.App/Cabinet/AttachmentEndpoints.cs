@@ -87,7 +87,7 @@ public static class AttachmentEndpoints
         byte[]? bytes;
         try
         {
-            bytes = await files.ReadAsync(await SubjectsAsync(store, loaded, ct), attachment.Sha256, ct);
+            bytes = await files.ReadAsync(await SubjectsAsync(store, loaded.State, ct), attachment.Sha256, ct);
         }
         catch (AttachmentIntegrityException e)
         {
@@ -116,15 +116,17 @@ public static class AttachmentEndpoints
     /// The subjects whose key may hold the document's files: its patient, and the identifier digest it arrived under
     /// when it waited for a cabinet (its first event names it).
     /// </summary>
-    private static async Task<IReadOnlyList<Guid>> SubjectsAsync(EventStore.EventStore store, LoadedDocument loaded, CancellationToken ct)
+    public static async Task<IReadOnlyList<Guid>> SubjectsAsync(EventStore.EventStore store, ResultState state, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(state);
         var subjects = new List<Guid>();
-        if (loaded.State.Patient?.PatientId is { } patient)
+        if (state.Patient?.PatientId is { } patient)
         {
             subjects.Add(patient.Value);
         }
 
-        var first = await store.ReadStreamAsync(Ledger.Domain.StreamIds.Result(loaded.State.DocumentId), 1, EventStore.ReadDirection.Forward, 1, ct);
+        var first = await store.ReadStreamAsync(Ledger.Domain.StreamIds.Result(state.DocumentId), 1, EventStore.ReadDirection.Forward, 1, ct);
         if (first.Count == 1 && !first[0].IsErased && store.Deserialize(first[0]) is IResultEvent arrived && arrived.Patient.IdentifierDigest is { } digest)
         {
             subjects.Add(KeyedIdentifierHash.ToGuid(digest));

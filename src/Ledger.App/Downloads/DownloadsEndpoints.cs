@@ -5,6 +5,7 @@ using Ledger.App.AccessJournal;
 using Ledger.App.Cabinet;
 using Ledger.App.Fhir;
 using Ledger.App.Http;
+using Ledger.App.Ingestion;
 using Ledger.App.Http.OpenApi;
 using Ledger.App.MedicalCard;
 using Ledger.App.Organizations;
@@ -188,16 +189,39 @@ public sealed record DownloadRequest(PatientId Patient, string PatientName, IRea
 
 /// <summary>What the download endpoints share: reading the request, the renderers, the signature, the access events.</summary>
 public sealed class DownloadServices(
-    EventStore.EventStore store, OrganizationDirectory organizations, DocumentPdf pdf, FhirEverything fhir, FileSigner signer, AccessRecorder access)
+    EventStore.EventStore store, OrganizationDirectory organizations, DocumentPdf pdf, FhirEverything fhir, FileSigner signer, AccessRecorder access, AttachmentFiles files)
 {
     /// <summary>
-    /// The files a ZIP holds for each document, one source per line: the rendering as PDF. (The laboratory's original
-    /// files join here as one more line when they are stored.)
+    /// The files a ZIP holds for each document, one source per line: the rendering as PDF, and the laboratory's original
+    /// files exactly as delivered (under <c>original/</c>, named as <c>GET …/attachments/{index}</c> names them).
     /// </summary>
     private IReadOnlyList<Func<DownloadRequest, DownloadDocument, CancellationToken, Task<IReadOnlyList<DownloadFile>>>> PerDocument =>
     [
         (request, document, _) => Task.FromResult<IReadOnlyList<DownloadFile>>([new DownloadFile(Folder(document) + "/" + DownloadsEndpoints.FileName([document], "pdf"), pdf.Documents(request.PatientName, [document]))]),
+        (_, document, ct) => OriginalsAsync(document, ct),
     ];
+
+    /// <summary>The delivered files of a document that are kept (checked against their SHA-256 as every read is).</summary>
+    private async Task<IReadOnlyList<DownloadFile>> OriginalsAsync(DownloadDocument document, CancellationToken ct)
+    {
+        var listed = document.State.Current is { } content ? AttachmentFiles.Listed(content) : [];
+        if (listed.Count == 0)
+        {
+            return [];
+        }
+
+        var subjects = await AttachmentEndpoints.SubjectsAsync(store, document.State, ct);
+        var originals = new List<DownloadFile>();
+        for (var i = 0; i < listed.Count; i++)
+        {
+            if (await files.ReadAsync(subjects, listed[i].Sha256, ct) is { } bytes)
+            {
+                originals.Add(new DownloadFile($"{Folder(document)}/original/{i + 1}-{AttachmentEndpoints.FileName(listed[i], i + 1)}", bytes));
+            }
+        }
+
+        return originals;
+    }
 
     public EventStore.EventStore Store => store;
 

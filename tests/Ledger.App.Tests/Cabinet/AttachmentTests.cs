@@ -140,6 +140,40 @@ public sealed class AttachmentTests(DeliveryHost host) : IClassFixture<DeliveryH
     }
 
     [Fact]
+    public async Task The_zip_download_holds_the_delivered_files_as_they_came_each_with_its_signature()
+    {
+        var (patient, snils) = await RegisterAsync();
+        var png = Png();
+        var dicom = Dicom();
+        var document = await DeliverStudyAsync(snils, "ct-zip", (png, "Снимок КТ.png"), (dicom, "серия 1"));
+        using var client = host.Host.ClientAs(Roles.Patient, patient);
+
+        var response = await client.GetAsync(At($"/api/v1/patients/me/downloads/zip?document={document}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var zip = new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read);
+        var originals = zip.Entries.Where(e => e.FullName.Contains("/original/", StringComparison.Ordinal) && !e.FullName.EndsWith(".sig", StringComparison.Ordinal)).OrderBy(e => e.FullName, StringComparer.Ordinal).ToList();
+        Assert.Equal(["1-Снимок КТ.png", "2-серия 1.dcm"], originals.Select(e => e.Name));
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        key.ImportFromPem(Encoding.ASCII.GetString(Read(zip.GetEntry(Ledger.App.Downloads.FileSigner.PublicKeyFileName)!)));
+        foreach (var (entry, expected) in originals.Zip([png, dicom]))
+        {
+            var bytes = Read(entry);
+            Assert.Equal(expected, bytes);
+            var signature = Read(zip.GetEntry(entry.FullName + ".sig")!);
+            Assert.True(key.VerifyData(bytes, signature, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence), entry.FullName);
+        }
+    }
+
+    private static byte[] Read(ZipArchiveEntry entry)
+    {
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    [Fact]
     public async Task The_same_file_delivered_twice_is_stored_once()
     {
         var (patient, snils) = await RegisterAsync();
@@ -227,7 +261,7 @@ public sealed class AttachmentTests(DeliveryHost host) : IClassFixture<DeliveryH
     {
         var (patient, snils) = await RegisterAsync();
         var document = await DeliverStudyAsync(snils, "ct-tampered", (Png("tampered"), "a.png"));
-        await host.ScalarAsync($"UPDATE ledger.{AttachmentFiles.Table} SET content = overlay(content placing '\\x00'::bytea from length(content) - 20) WHERE patient_id = '{patient}' RETURNING 1");
+        await host.ScalarAsync($"UPDATE ledger.{AttachmentFiles.Table} SET content = set_byte(content, length(content) - 20, (get_byte(content, length(content) - 20) + 1) % 256) WHERE patient_id = '{patient}' RETURNING 1");
         using var client = host.Host.ClientAs(Roles.Patient, patient);
 
         var response = await client.GetAsync(At($"/api/v1/patients/me/documents/{document}/attachments/1"));
