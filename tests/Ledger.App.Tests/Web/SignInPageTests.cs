@@ -289,4 +289,55 @@ public sealed class SignInPageTests(BrowserFixture fixture)
         Assert.Equal("patient", Assert.Single(card.Conditions, c => c.Text == "Гипертоническая болезнь").Source);
         await BrowserFixture.ScreenshotAsync(page, "medical-card");
     }
+
+    [Fact]
+    public async Task A_signed_in_session_downloads_the_medical_card_as_a_pdf_whose_cyrillic_text_pdftotext_reads()
+    {
+        var (patient, login) = await AccountAsync("card");
+        string secret;
+        using (var first = new Browser(Host))
+        {
+            (secret, _) = await Accounts.EnrolAsync(Host, first, login);
+        }
+
+        var me = new PatientId(patient);
+        var lab = await WebSeed.LaboratoryAsync(Host);
+        await Host.Services.GetRequiredService<CommandExecutor>().ExecuteAsync(Deciders.MedicalCard, StreamIds.MedicalCard(me),
+            new RecordAllergy(me, Guid.CreateVersion7(), lab, "fhir:allergy-pdf",
+                new AllergyDetails(null, "Пенициллин", "active", "confirmed", "allergy", "medication", "high", null, null, null, null, "крапивница", null)),
+            new CommandContext(Guid.NewGuid(), EventMetadata.Empty, patient));
+        await Seed.CatchUpAsync(Host);
+        await using var context = await fixture.AnonymousContextAsync();
+        var page = await context.NewPageAsync();
+
+        // Signed in through the pages only: no bearer token in this context, the session cookie opens the download.
+        await page.GotoAsync("/medical-card");
+        await PasswordAsync(page, login, Accounts.Password);
+        Assert.StartsWith("/account/sign-in/second-factor", PathOf(page), StringComparison.Ordinal);
+        await CodeAsync(page, CodeOf(secret));
+        Assert.Equal("/medical-card", PathOf(page));
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByText("Скачать медкарту (PDF)").ClickAsync());
+        var pdf = Path.Combine(Path.GetTempPath(), "ledger-card-" + Guid.NewGuid().ToString("N") + ".pdf");
+        await download.SaveAsAsync(pdf);
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/pdftotext") { RedirectStandardOutput = true };
+            foreach (var argument in new[] { "-layout", pdf, "-" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var text = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("Пенициллин", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(pdf);
+        }
+
+        Assert.Contains(await Seed.AccessesAsync(Host, patient), a => a.Purpose.StartsWith("download", StringComparison.Ordinal));
+    }
 }
