@@ -139,7 +139,66 @@ public static class CabinetBenchmark
             await server.WaitForExitAsync();
         }
 
+        await BaselineAsync(host.ConnectionString, ids, clients, seconds);
         return 0;
+    }
+
+    /// <summary>
+    /// The baseline: the same two queries the endpoints send (the first page of 20 of the cabinet list with its
+    /// organisation names and total; one analyte's points, which the endpoint reads whole and cuts to the period) over a raw Npgsql connection pool, for random
+    /// patients, with 1 and <paramref name="clients"/> clients: what the database alone costs.
+    /// </summary>
+    private static async Task BaselineAsync(string connectionString, Guid[] ids, int clients, int seconds)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        var queries = new (string Name, string Sql)[]
+        {
+            ("raw: cabinet list", $"""
+                SELECT d.document_id, d.document_type, d.kind, d.modality, d.event_at, d.issued_at, d.organization_id, d.status, d.title, d.order_number,
+                       d.document_number, d.specialist, d.out_of_range, d.corrections, d.arrived_at, count(*) OVER (), o.name
+                FROM (SELECT * FROM ledger.{Ledger.App.Cabinet.CabinetProjection.Table} WHERE patient_id = @p) d
+                LEFT JOIN ledger.{Ledger.App.Organizations.OrganizationDirectory.Table} o ON o.org_id = d.organization_id
+                ORDER BY d.event_at DESC, d.arrived_at DESC, d.document_id
+                LIMIT 20 OFFSET 0
+                """),
+            ("raw: trend (year)", $"""
+                SELECT unit, name, value, flag, ref_low, ref_high, ref_text, document_id, observed_at
+                FROM ledger.{Ledger.App.Trends.TrendProjection.Table}
+                WHERE patient_id = @p AND loinc = '2345-7' ORDER BY unit, observed_at, document_id, seq
+                """),
+        };
+        foreach (var concurrency in new[] { 1, clients })
+        foreach (var (name, sql) in queries)
+        {
+            var latencies = new List<double>[concurrency];
+            var until = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => Task.Run(async () =>
+            {
+                latencies[c] = [];
+                var random = new Random(c);
+                while (until.Elapsed.TotalSeconds < seconds)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await using (var command = dataSource.CreateCommand(sql))
+                    {
+                        command.Parameters.AddWithValue("p", ids[random.Next(ids.Length)]);
+                        await using var reader = await command.ExecuteReaderAsync();
+                        while (await reader.ReadAsync())
+                        {
+                            for (var i = 0; i < reader.FieldCount; i++)
+                            {
+                                _ = reader.GetValue(i);
+                            }
+                        }
+                    }
+
+                    latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            })));
+            var all = latencies.SelectMany(l => l).Order().ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-18} {all.Count / (double)seconds,8:F0} req/s  p50 {Percentile(all, 0.50):F2} ms  p99 {Percentile(all, 0.99):F2} ms  ({concurrency} client{(concurrency == 1 ? "" : "s")}, {all.Count:N0} requests)"));
+        }
     }
 
     private static async Task MeasureAsync(HttpClient http, string[] bearer, int clients, int seconds, Process server)
