@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Ledger.EventStore.Checkpoints;
 
 namespace Ledger.App.Downloads;
@@ -16,27 +15,17 @@ public sealed class FileSigner : IDisposable
     /// <summary>The name of the public key inside a ZIP and of the published key's download.</summary>
     public const string PublicKeyFileName = "ledger-signing-key.pem";
 
-    private readonly ECDsa key;
+    private readonly CheckpointSigner key;
 
-    public FileSigner(string privateKeyPem)
-    {
-        using (var checkpoints = CheckpointSigner.FromPem(privateKeyPem))
-        {
-            PublicKeyPem = checkpoints.PublicKeyPem;
-            KeyId = checkpoints.KeyId;
-        }
-
-        key = ECDsa.Create();
-        key.ImportFromPem(privateKeyPem);
-    }
+    public FileSigner(string privateKeyPem) => key = CheckpointSigner.FromPem(privateKeyPem);
 
     /// <summary>The public key (SubjectPublicKeyInfo PEM) that checks every signature.</summary>
-    public string PublicKeyPem { get; }
+    public string PublicKeyPem => key.PublicKeyPem;
 
-    public string KeyId { get; }
+    public string KeyId => key.KeyId;
 
     /// <summary>The DER signature of <paramref name="bytes"/>.</summary>
-    public byte[] Sign(ReadOnlySpan<byte> bytes) => key.SignData(bytes, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+    public byte[] Sign(ReadOnlySpan<byte> bytes) => key.SignBytes(bytes);
 
     /// <summary>The value of <see cref="Header"/> for <paramref name="signature"/>.</summary>
     public string HeaderValue(byte[] signature) => $"keyid={KeyId}; sig={Convert.ToBase64String(signature)}";
@@ -49,27 +38,7 @@ public static class FileSignatures
 {
     /// <summary>True when <paramref name="signature"/> (DER) is valid for <paramref name="bytes"/> under the P-256 public key.</summary>
     /// <exception cref="ArgumentException">The PEM is not a P-256 "PUBLIC KEY".</exception>
-    public static bool Verify(string publicKeyPem, ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> signature)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(publicKeyPem);
-        var fields = PemEncoding.Find(publicKeyPem);
-        if (publicKeyPem[fields.Label] is not "PUBLIC KEY")
-        {
-            throw new ArgumentException($"a verification key is a \"PUBLIC KEY\" PEM, not \"{publicKeyPem[fields.Label]}\"", nameof(publicKeyPem));
-        }
-
-        using var key = ECDsa.Create();
-        key.ImportFromPem(publicKeyPem);
-        try
-        {
-            return key.VerifyData(bytes, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-        }
-        catch (CryptographicException)
-        {
-            // Not a DER signature at all.
-            return false;
-        }
-    }
+    public static bool Verify(string publicKeyPem, ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> signature) => CheckpointVerifier.VerifyBytes(publicKeyPem, bytes, signature);
 
     /// <summary>The key id of a public key PEM, as the signer names it.</summary>
     public static string KeyIdOf(string publicKeyPem) => CheckpointVerifier.KeyIdOf(publicKeyPem);

@@ -18,8 +18,6 @@ public enum FhirFormat
 
 public static class FhirFormats
 {
-    private static readonly BaseFhirJsonSerializer JsonSerializer = new(ModelInfo.ModelInspector);
-
     public const string JsonMediaType = "application/fhir+json";
     public const string XmlMediaType = "application/fhir+xml";
 
@@ -71,31 +69,7 @@ public static class FhirFormats
     public static IResult Write(Resource resource, FhirFormat format, int status = StatusCodes.Status200OK)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        if (format == FhirFormat.Xml)
-        {
-            return Results.Text(resource.ToXml(), XmlMediaType + "; charset=utf-8", Encoding.UTF8, status);
-        }
-
-        // Straight into UTF-8 bytes through Firely's System.Text.Json serializer, without a string in between.
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            JsonSerializer.Serialize(resource, writer);
-        }
-
-        return new Utf8Answer(buffer.WrittenMemory, JsonMediaType + "; charset=utf-8", status);
-    }
-}
-
-/// <summary>Bytes already encoded, with their media type and status.</summary>
-internal sealed class Utf8Answer(ReadOnlyMemory<byte> body, string contentType, int status) : IResult
-{
-    public async System.Threading.Tasks.Task ExecuteAsync(HttpContext httpContext)
-    {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        httpContext.Response.StatusCode = status;
-        httpContext.Response.ContentType = contentType;
-        httpContext.Response.ContentLength = body.Length;
-        await httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted);
+        var (text, mediaType) = format == FhirFormat.Xml ? (resource.ToXml(), XmlMediaType) : (resource.ToJson(), JsonMediaType);
+        return Results.Text(text, mediaType + "; charset=utf-8", Encoding.UTF8, status);
     }
 }

@@ -21,6 +21,24 @@ public abstract class CabinetPageModel : PageModel
         return Page();
     }
 
+    /// <summary>
+    /// The <c>page</c> number of the query string (1 when absent), read from the query string itself: "page" is also the
+    /// route value that names a Razor page. Null when it is not a positive number.
+    /// </summary>
+    protected int? PageNumber()
+    {
+        var page = Request.Query["page"].ToString();
+        if (page.Length == 0)
+        {
+            return 1;
+        }
+
+        return int.TryParse(page, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= 1 ? number : null;
+    }
+
+    /// <summary>The refusal of a <c>page</c> that is not a positive number.</summary>
+    protected IActionResult BadPageNumber() => BadRequestPage("Номер страницы — положительное число.");
+
     /// <summary>What went wrong with the request, in words, shown at the top of the page.</summary>
     public string? Error { get; protected set; }
 }

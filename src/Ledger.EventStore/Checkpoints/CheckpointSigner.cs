@@ -72,6 +72,12 @@ public sealed class CheckpointSigner : IDisposable
         return new SignedCheckpoint(checkpoint, previousDigest, KeyId, signature);
     }
 
+    /// <summary>
+    /// A detached signature of arbitrary bytes with the same key (a downloaded file): ECDSA P-256 over SHA-256, DER, as
+    /// <c>openssl dgst -sha256 -verify</c> checks it.
+    /// </summary>
+    public byte[] SignBytes(ReadOnlySpan<byte> bytes) => key.SignData(bytes, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+
     public void Dispose() => key.Dispose();
 }
 
@@ -94,6 +100,22 @@ public static class CheckpointVerifier
         return previousDigest.Length == Checkpoint.DigestLength
             && signature.Length == SignedCheckpoint.SignatureLength
             && key.VerifyData(checkpoint.CanonicalBytes(previousDigest), signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    /// <summary>True when <paramref name="signature"/> (DER, as <see cref="CheckpointSigner.SignBytes"/> makes it) is valid for the bytes.</summary>
+    /// <exception cref="ArgumentException">The PEM is not a P-256 "PUBLIC KEY".</exception>
+    public static bool VerifyBytes(string publicKeyPem, ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> signature)
+    {
+        using var key = CheckpointKeys.ImportPublic(publicKeyPem);
+        try
+        {
+            return key.VerifyData(bytes, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        }
+        catch (CryptographicException)
+        {
+            // Not a DER signature at all.
+            return false;
+        }
     }
 
     /// <summary>The key id of a public key PEM, as <see cref="CheckpointSigner.KeyId"/> computes it.</summary>

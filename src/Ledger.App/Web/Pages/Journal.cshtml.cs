@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ledger.App.AccessJournal;
 using Microsoft.AspNetCore.Mvc;
 
@@ -22,17 +21,12 @@ public sealed class JournalModel(AccessJournalQueries journal) : CabinetPageMode
             return NoPatient();
         }
 
-        // Read from the query string itself: "page" is also the route value that names a Razor page.
-        var page = Request.Query["page"].ToString();
+        if (PageNumber() is not { } number)
+        {
+            return BadPageNumber();
+        }
 
-        if (page is { Length: > 0 } && (!int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1))
-        {
-            return BadRequestPage("Номер страницы — положительное число.");
-        }
-        else if (page is { Length: > 0 })
-        {
-            Number = int.Parse(page, CultureInfo.InvariantCulture);
-        }
+        Number = number;
 
         Rows = await journal.ListAsync(me.Value, null, null, PageSize, (long)(Number - 1) * PageSize, newestFirst: true, cancellationToken);
         Total = await journal.CountAsync(me.Value, cancellationToken);

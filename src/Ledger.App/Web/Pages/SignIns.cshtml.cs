@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ledger.App.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -22,17 +21,12 @@ public sealed class SignInsModel(SignInJournalQueries journal) : CabinetPageMode
             return NoPatient();
         }
 
-        // Read from the query string itself: "page" is also the route value that names a Razor page.
-        var page = Request.Query["page"].ToString();
-        if (page is { Length: > 0 })
+        if (PageNumber() is not { } number)
         {
-            if (!int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
-            {
-                return BadRequestPage("Номер страницы — положительное число.");
-            }
-
-            Number = number;
+            return BadPageNumber();
         }
+
+        Number = number;
 
         var answer = await journal.PageAsync(me.Value, Number, PageSize, cancellationToken);
         Rows = answer.Items;
